@@ -1,0 +1,121 @@
+// The `stead` command line.
+//
+//   stead server start-dev [--port 7233] [--ip 127.0.0.1] [--namespace NS]... [--db-filename F]
+//                          [--headless] [--ui-port N] [--log-format pretty|json]
+//                          [--log-level debug|info|warn|error] [--dynamic-config-value K=V]...
+//
+// The flags are those Temporal's SDK test harnesses pass to `temporal server start-dev`, so
+// the harnesses can launch this binary in its place.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/log.h"
+#include "stead/server.h"
+
+namespace {
+
+int run_dev_server(const stead::ServerOptions& options) {
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<stead::Server> server;
+  try {
+    server = stead::Server::start(options);
+  } catch (const std::exception& e) {
+    std::cerr << "stead: " << e.what() << "\n";
+    return 1;
+  }
+  for (const auto& warning : server->warnings()) STEAD_LOG(kWarn) << warning;
+
+  std::string names;
+  for (const auto& ns : server->namespaces()) names += (names.empty() ? "" : ", ") + ns;
+  std::printf("Stead Server %s (Temporal-compatible dev server)\n", stead::version());
+  std::printf("  gRPC:        %s\n", server->address().c_str());
+  std::printf("  Namespaces:  %s\n", names.c_str());
+  if (server->in_memory()) {
+    std::printf("  Persistence: in-memory SQLite (state is lost at exit; use --db-filename to keep it)\n");
+  } else {
+    std::printf("  Persistence: SQLite file %s (WAL, synchronous=FULL)\n", options.db_filename.c_str());
+  }
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  STEAD_LOG(kInfo) << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down";
+  server->shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Stead: durable workflows for C++ services, compatible with Temporal"};
+  app.set_version_flag("--version", stead::version());
+  app.require_subcommand(1);
+
+  auto* server_cmd = app.add_subcommand("server", "Run a Stead server");
+  server_cmd->require_subcommand(1);
+  auto* start_dev = server_cmd->add_subcommand("start-dev", "Start a development server (SQLite, single binary)");
+
+  stead::ServerOptions options;
+  std::vector<std::string> dynamic_config;
+  std::string log_format = "pretty", log_level = "info";
+  int ui_port = 0, http_port = 0, metrics_port = 0;
+  bool headless = false;
+  std::string ui_ip, ui_asset_path, ui_codec_endpoint, ui_public_path, log_config;
+  std::vector<std::string> sqlite_pragmas, search_attributes;
+
+  start_dev->add_option("-p,--port", options.port, "Port for the frontend gRPC service")->capture_default_str();
+  start_dev->add_option("--ip", options.ip, "IP address to bind the frontend service to")->capture_default_str();
+  start_dev->add_option("-n,--namespace", options.namespaces, "Namespace to create at start (repeatable)");
+  start_dev->add_option("-f,--db-filename", options.db_filename, "SQLite database file (default: in-memory)");
+  start_dev->add_flag("--headless", headless, "Disable the Web UI");
+  start_dev->add_option("--ui-port", ui_port, "Port for the Web UI (not served yet)");
+  start_dev->add_option("--ui-ip", ui_ip, "IP address of the Web UI (not served yet)");
+  start_dev->add_option("--ui-asset-path", ui_asset_path, "Web UI assets (not served yet)");
+  start_dev->add_option("--ui-codec-endpoint", ui_codec_endpoint, "Web UI codec endpoint (not served yet)");
+  start_dev->add_option("--ui-public-path", ui_public_path, "Web UI public path (not served yet)");
+  start_dev->add_option("--http-port", http_port, "Port for the HTTP API (not served yet)");
+  start_dev->add_option("--metrics-port", metrics_port, "Port for metrics (not served yet)");
+  start_dev->add_option("--log-format", log_format, "Log format: pretty or json")->capture_default_str();
+  start_dev->add_option("--log-level", log_level, "Log level: debug, info, warn, error")->capture_default_str();
+  start_dev->add_option("--log-config", log_config, "Accepted for compatibility");
+  start_dev->add_option("--sqlite-pragma", sqlite_pragmas, "Accepted for compatibility (Stead sets its own pragmas)");
+  start_dev->add_option("--search-attribute", search_attributes, "Accepted for compatibility");
+  start_dev->add_option("--dynamic-config-value", dynamic_config, "Dynamic config KEY=VALUE (repeatable)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  stead::log::Level level;
+  stead::log::Format format;
+  if (!stead::log::parse_level(log_level, &level)) {
+    std::cerr << "stead: unknown --log-level " << log_level << "\n";
+    return 2;
+  }
+  if (!stead::log::parse_format(log_format, &format)) {
+    std::cerr << "stead: unknown --log-format " << log_format << "\n";
+    return 2;
+  }
+  stead::log::configure(level, format);
+  for (const auto& kv : dynamic_config) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "stead: --dynamic-config-value needs KEY=VALUE, got " << kv << "\n";
+      return 2;
+    }
+    options.dynamic_config.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (ui_port && !headless) STEAD_LOG(kWarn) << "the Web UI is not served yet; --ui-port ignored";
+
+  if (*start_dev) return run_dev_server(options);
+  return 0;
+}

@@ -1,0 +1,110 @@
+// RpcRouter: serves unary gRPC methods by full name through gRPC's callback API.
+//
+// One generic service receives every call (WorkflowService, OperatorService, TestService on
+// the same port). A registered method gets its request parsed and a Responder it may complete
+// from any thread, at any later time — so a long poll holds no thread while it waits.
+// Unregistered methods answer UNIMPLEMENTED with the method's name.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "common/status.h"
+#include "common/time_util.h"
+
+namespace stead::server::frontend {
+
+// Converts a Status (with its optional detail) to a gRPC status.
+grpc::Status to_grpc_status(const Status& status);
+
+class UnaryCall;
+
+// Facts about the incoming call that handlers may use.
+struct CallInfo {
+  std::string method;
+  TimePoint deadline;       // wall clock; far future when the client set none
+  std::string client_name;  // "client-name" metadata, e.g. temporal-typescript
+};
+
+// Shared completion state of one call. Thread-safe; the first completion wins.
+class CallState {
+ public:
+  explicit CallState(UnaryCall* call) : call_(call) {}
+  void respond(grpc::ByteBuffer buffer);
+  void fail(const Status& status);
+  // Runs `hook` if the client cancels before the call completes (at once if it already has).
+  void on_cancel(std::function<void()> hook);
+  void cancelled();
+
+ private:
+  std::mutex mu_;
+  UnaryCall* call_;  // valid until finished_ is set
+  bool finished_ = false;
+  bool cancelled_ = false;
+  std::function<void()> cancel_hook_;
+};
+
+template <class Resp>
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<CallState> state) : state_(std::move(state)) {}
+  void ok(const Resp& response) const {
+    grpc::ByteBuffer buffer;
+    bool own = false;
+    grpc::SerializationTraits<Resp>::Serialize(response, &buffer, &own);
+    state_->respond(std::move(buffer));
+  }
+  void fail(const Status& status) const { state_->fail(status); }
+  // ok() when `status` is OK, else fail().
+  void finish(const Status& status, const Resp& response) const {
+    if (status.ok()) ok(response);
+    else fail(status);
+  }
+  void on_cancel(std::function<void()> hook) const { state_->on_cancel(std::move(hook)); }
+
+ private:
+  std::shared_ptr<CallState> state_;
+};
+
+class RpcRouter {
+ public:
+  template <class Req, class Resp>
+  using Handler = std::function<void(const CallInfo&, Req, Responder<Resp>)>;
+
+  RpcRouter();
+  ~RpcRouter();
+
+  // Registers `handler` for "/package.Service/Method". Not thread-safe: register before serving.
+  template <class Req, class Resp>
+  void add(const std::string& method, Handler<Req, Resp> handler) {
+    routes_[method] = [handler = std::move(handler)](const CallInfo& info, grpc::ByteBuffer& buffer,
+                                                      std::shared_ptr<CallState> state) {
+      Req request;
+      if (!grpc::SerializationTraits<Req>::Deserialize(&buffer, &request).ok()) {
+        state->fail(Status::InvalidArgument("Unable to parse request message for " + info.method));
+        return;
+      }
+      handler(info, std::move(request), Responder<Resp>(std::move(state)));
+    };
+  }
+
+  grpc::CallbackGenericService* service();
+
+ private:
+  friend class UnaryCall;
+  using Route = std::function<void(const CallInfo&, grpc::ByteBuffer&, std::shared_ptr<CallState>)>;
+  class Service;
+
+  std::unordered_map<std::string, Route> routes_;
+  std::unique_ptr<Service> service_;
+};
+
+}  // namespace stead::server::frontend

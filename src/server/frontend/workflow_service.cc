@@ -1,0 +1,244 @@
+#include "server/frontend/workflow_service.h"
+
+#include "common/error_details.h"
+#include "server/frontend/long_poll.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
+
+namespace stead::server::frontend {
+
+namespace wsv1 = temporal::api::workflowservice::v1;
+namespace enums = temporal::api::enums::v1;
+
+namespace {
+
+const std::string kPrefix = "/temporal.api.workflowservice.v1.WorkflowService/";
+
+Status namespace_not_found(const std::string& name) {
+  temporal::api::errordetails::v1::NamespaceNotFoundFailure detail;
+  detail.set_namespace_(name);
+  return with_detail(Status::NotFound("Namespace " + name + " is not found."), detail);
+}
+
+template <class Resp>
+history::Reply<Resp> reply_to(Responder<Resp> responder) {
+  return [responder](Status status, Resp response) { responder.finish(status, response); };
+}
+
+void fill_namespace(const stead::server::v1::NamespaceRecord& record, wsv1::DescribeNamespaceResponse* out) {
+  auto* info = out->mutable_namespace_info();
+  info->set_name(record.name());
+  info->set_state(enums::NAMESPACE_STATE_REGISTERED);
+  info->set_description(record.description());
+  info->set_owner_email(record.owner_email());
+  info->set_id(record.id());
+  for (const auto& [k, v] : record.data()) (*info->mutable_data())[k] = v;
+  auto* config = out->mutable_config();
+  *config->mutable_workflow_execution_retention_ttl() = record.retention();
+  config->set_history_archival_state(enums::ARCHIVAL_STATE_DISABLED);
+  config->set_visibility_archival_state(enums::ARCHIVAL_STATE_DISABLED);
+  out->mutable_replication_config()->set_active_cluster_name("active");
+  out->mutable_replication_config()->add_clusters()->set_cluster_name("active");
+  out->set_is_global_namespace(false);
+}
+
+}  // namespace
+
+WorkflowService::WorkflowService(history::Engine& engine, matching::Matching& matching, std::string server_version)
+    : engine_(engine), matching_(matching), server_version_(std::move(server_version)) {}
+
+template <class Req, class Resp>
+void WorkflowService::route(RpcRouter& router, const std::string& method,
+                            std::function<void(const CallInfo&, Req, Responder<Resp>)> handler, bool check_namespace) {
+  router.add<Req, Resp>(kPrefix + method, [this, handler = std::move(handler), check_namespace](
+                                              const CallInfo& call, Req request, Responder<Resp> responder) {
+    if constexpr (requires { request.namespace_(); }) {
+      if (!check_namespace) return handler(call, std::move(request), std::move(responder));
+      if (request.namespace_().empty()) return responder.fail(Status::InvalidArgument("Namespace not set on request."));
+      if (!engine_.namespace_exists(request.namespace_())) return responder.fail(namespace_not_found(request.namespace_()));
+    }
+    handler(call, std::move(request), std::move(responder));
+  });
+}
+
+void WorkflowService::register_routes(RpcRouter& router) {
+  route<wsv1::GetSystemInfoRequest, wsv1::GetSystemInfoResponse>(
+      router, "GetSystemInfo",
+      [this](const CallInfo&, wsv1::GetSystemInfoRequest, Responder<wsv1::GetSystemInfoResponse> responder) {
+        wsv1::GetSystemInfoResponse resp;
+        resp.set_server_version(server_version_);
+        auto* caps = resp.mutable_capabilities();
+        caps->set_signal_and_query_header(true);
+        caps->set_internal_error_differentiation(true);
+        caps->set_activity_failure_include_heartbeat(true);
+        caps->set_encoded_failure_attributes(true);
+        caps->set_upsert_memo(true);
+        caps->set_sdk_metadata(true);  // core's internal flags depend on it (§1.2)
+        responder.ok(resp);
+      },
+      false);
+
+  route<wsv1::GetClusterInfoRequest, wsv1::GetClusterInfoResponse>(
+      router, "GetClusterInfo",
+      [this](const CallInfo&, wsv1::GetClusterInfoRequest, Responder<wsv1::GetClusterInfoResponse> responder) {
+        wsv1::GetClusterInfoResponse resp;
+        resp.set_server_version(server_version_);
+        resp.set_cluster_name("active");
+        resp.set_cluster_id("stead");
+        resp.set_history_shard_count(1);
+        resp.set_persistence_store("sqlite");
+        resp.set_visibility_store("sqlite");
+        responder.ok(resp);
+      },
+      false);
+
+  route<wsv1::DescribeNamespaceRequest, wsv1::DescribeNamespaceResponse>(
+      router, "DescribeNamespace",
+      [this](const CallInfo&, wsv1::DescribeNamespaceRequest request,
+             Responder<wsv1::DescribeNamespaceResponse> responder) {
+        std::string name = request.namespace_();
+        if (name.empty() && !request.id().empty()) {
+          for (const auto& record : engine_.list_namespaces())
+            if (record.id() == request.id()) name = record.name();
+        }
+        stead::server::v1::NamespaceRecord record;
+        if (name.empty() || !engine_.describe_namespace(name, &record).ok())
+          return responder.fail(namespace_not_found(name.empty() ? request.id() : name));
+        wsv1::DescribeNamespaceResponse resp;
+        fill_namespace(record, &resp);
+        responder.ok(resp);
+      },
+      false);
+
+  route<wsv1::ListNamespacesRequest, wsv1::ListNamespacesResponse>(
+      router, "ListNamespaces",
+      [this](const CallInfo&, wsv1::ListNamespacesRequest, Responder<wsv1::ListNamespacesResponse> responder) {
+        wsv1::ListNamespacesResponse resp;
+        for (const auto& record : engine_.list_namespaces()) {
+          wsv1::DescribeNamespaceResponse described;
+          fill_namespace(record, &described);
+          *resp.add_namespaces() = std::move(described);
+        }
+        responder.ok(resp);
+      },
+      false);
+
+  route<wsv1::RegisterNamespaceRequest, wsv1::RegisterNamespaceResponse>(
+      router, "RegisterNamespace",
+      [this](const CallInfo&, wsv1::RegisterNamespaceRequest request,
+             Responder<wsv1::RegisterNamespaceResponse> responder) {
+        stead::server::v1::NamespaceRecord record;
+        record.set_name(request.namespace_());
+        record.set_description(request.description());
+        record.set_owner_email(request.owner_email());
+        if (request.has_workflow_execution_retention_period())
+          *record.mutable_retention() = request.workflow_execution_retention_period();
+        for (const auto& [k, v] : request.data()) (*record.mutable_data())[k] = v;
+        Status s = engine_.register_namespace(std::move(record));
+        if (s.code() == StatusCode::kAlreadyExists) {
+          temporal::api::errordetails::v1::NamespaceAlreadyExistsFailure detail;
+          s = with_detail(std::move(s), detail);
+        }
+        responder.finish(s, {});
+      },
+      false);
+
+  route<wsv1::StartWorkflowExecutionRequest, wsv1::StartWorkflowExecutionResponse>(
+      router, "StartWorkflowExecution",
+      [this](const CallInfo&, wsv1::StartWorkflowExecutionRequest request,
+             Responder<wsv1::StartWorkflowExecutionResponse> responder) {
+        engine_.start_workflow(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::TerminateWorkflowExecutionRequest, wsv1::TerminateWorkflowExecutionResponse>(
+      router, "TerminateWorkflowExecution",
+      [this](const CallInfo&, wsv1::TerminateWorkflowExecutionRequest request,
+             Responder<wsv1::TerminateWorkflowExecutionResponse> responder) {
+        engine_.terminate_workflow(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::DescribeWorkflowExecutionRequest, wsv1::DescribeWorkflowExecutionResponse>(
+      router, "DescribeWorkflowExecution",
+      [this](const CallInfo&, wsv1::DescribeWorkflowExecutionRequest request,
+             Responder<wsv1::DescribeWorkflowExecutionResponse> responder) {
+        engine_.describe_workflow(request, reply_to(responder));
+      });
+
+  route<wsv1::GetWorkflowExecutionHistoryRequest, wsv1::GetWorkflowExecutionHistoryResponse>(
+      router, "GetWorkflowExecutionHistory",
+      [this](const CallInfo& call, wsv1::GetWorkflowExecutionHistoryRequest request,
+             Responder<wsv1::GetWorkflowExecutionHistoryResponse> responder) {
+        // Answer a long poll a second before the caller gives up, and at most every 20 s.
+        TimePoint wait_until = std::min(call.deadline - std::chrono::seconds(1),
+                                        std::chrono::system_clock::now() + engine_.config().history_long_poll_interval);
+        engine_.get_history(std::move(request), wait_until, reply_to(responder));
+      });
+
+  route<wsv1::PollWorkflowTaskQueueRequest, wsv1::PollWorkflowTaskQueueResponse>(
+      router, "PollWorkflowTaskQueue",
+      [this](const CallInfo& call, wsv1::PollWorkflowTaskQueueRequest request,
+             Responder<wsv1::PollWorkflowTaskQueueResponse> responder) {
+        if (request.task_queue().name().empty())
+          return responder.fail(Status::InvalidArgument("TaskQueue is not set on request."));
+        matching::QueueKey key{request.namespace_(), request.task_queue().name(), matching::TaskKind::kWorkflow};
+        using Poll = LongPoll<wsv1::PollWorkflowTaskQueueRequest, wsv1::PollWorkflowTaskQueueResponse>;
+        auto poll = std::make_shared<Poll>(
+            matching_, std::move(key), std::move(request), Poll::expiry_for(call.deadline), responder,
+            [this](const matching::TaskRef& task, const wsv1::PollWorkflowTaskQueueRequest& req, auto reply) {
+              engine_.record_workflow_task_started(task, req, std::move(reply));
+            });
+        poll->start();
+      });
+
+  route<wsv1::PollActivityTaskQueueRequest, wsv1::PollActivityTaskQueueResponse>(
+      router, "PollActivityTaskQueue",
+      [this](const CallInfo& call, wsv1::PollActivityTaskQueueRequest request,
+             Responder<wsv1::PollActivityTaskQueueResponse> responder) {
+        if (request.task_queue().name().empty())
+          return responder.fail(Status::InvalidArgument("TaskQueue is not set on request."));
+        matching::QueueKey key{request.namespace_(), request.task_queue().name(), matching::TaskKind::kActivity};
+        using Poll = LongPoll<wsv1::PollActivityTaskQueueRequest, wsv1::PollActivityTaskQueueResponse>;
+        auto poll = std::make_shared<Poll>(
+            matching_, std::move(key), std::move(request), Poll::expiry_for(call.deadline), responder,
+            [this](const matching::TaskRef& task, const wsv1::PollActivityTaskQueueRequest& req, auto reply) {
+              engine_.record_activity_task_started(task, req, std::move(reply));
+            });
+        poll->start();
+      });
+
+  route<wsv1::RespondWorkflowTaskCompletedRequest, wsv1::RespondWorkflowTaskCompletedResponse>(
+      router, "RespondWorkflowTaskCompleted",
+      [this](const CallInfo&, wsv1::RespondWorkflowTaskCompletedRequest request,
+             Responder<wsv1::RespondWorkflowTaskCompletedResponse> responder) {
+        engine_.complete_workflow_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RespondWorkflowTaskFailedRequest, wsv1::RespondWorkflowTaskFailedResponse>(
+      router, "RespondWorkflowTaskFailed",
+      [this](const CallInfo&, wsv1::RespondWorkflowTaskFailedRequest request,
+             Responder<wsv1::RespondWorkflowTaskFailedResponse> responder) {
+        engine_.fail_workflow_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RespondActivityTaskCompletedRequest, wsv1::RespondActivityTaskCompletedResponse>(
+      router, "RespondActivityTaskCompleted",
+      [this](const CallInfo&, wsv1::RespondActivityTaskCompletedRequest request,
+             Responder<wsv1::RespondActivityTaskCompletedResponse> responder) {
+        engine_.complete_activity_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RespondActivityTaskFailedRequest, wsv1::RespondActivityTaskFailedResponse>(
+      router, "RespondActivityTaskFailed",
+      [this](const CallInfo&, wsv1::RespondActivityTaskFailedRequest request,
+             Responder<wsv1::RespondActivityTaskFailedResponse> responder) {
+        engine_.fail_activity_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::ShutdownWorkerRequest, wsv1::ShutdownWorkerResponse>(
+      router, "ShutdownWorker",
+      [this](const CallInfo&, wsv1::ShutdownWorkerRequest request, Responder<wsv1::ShutdownWorkerResponse> responder) {
+        if (!request.sticky_task_queue().empty()) engine_.release_sticky_queue(request.namespace_(), request.sticky_task_queue());
+        responder.ok({});
+      });
+}
+
+}  // namespace stead::server::frontend

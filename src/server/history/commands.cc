@@ -1,0 +1,324 @@
+#include "server/history/commands.h"
+
+#include <set>
+
+#include "common/retry_policy.h"
+
+namespace stead::server::history {
+
+namespace enums = temporal::api::enums::v1;
+namespace command = temporal::api::command::v1;
+using google::protobuf::Duration;
+
+namespace {
+
+bool positive(const Duration& d) { return d.seconds() > 0 || (d.seconds() == 0 && d.nanos() > 0); }
+bool negative(const Duration& d) { return d.seconds() < 0 || d.nanos() < 0; }
+Duration min_set(const Duration& a, const Duration& b) {  // the smaller of two, where 0 = unset
+  if (!positive(a)) return b;
+  if (!positive(b)) return a;
+  return from_proto(a) <= from_proto(b) ? a : b;
+}
+
+CommandValidation invalid(enums::WorkflowTaskFailedCause cause, std::string message) {
+  CommandValidation v;
+  v.cause = cause;
+  v.message = std::move(message);
+  return v;
+}
+
+bool is_closing(enums::CommandType type) {
+  return type == enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION || type == enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ||
+         type == enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION ||
+         type == enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION;
+}
+
+void merge_payload_map(google::protobuf::Map<std::string, temporal::api::common::v1::Payload>* into,
+                       const google::protobuf::Map<std::string, temporal::api::common::v1::Payload>& from) {
+  for (const auto& [key, value] : from) {
+    // An empty payload (or binary/null) removes the entry, as in Temporal.
+    auto enc = value.metadata().find("encoding");
+    bool is_null = value.data().empty() && (enc == value.metadata().end() || enc->second == "binary/null");
+    if (is_null) into->erase(key);
+    else (*into)[key] = value;
+  }
+}
+
+}  // namespace
+
+Status normalize_activity(const v1::MutableState& ms, command::ScheduleActivityTaskCommandAttributes* a) {
+  if (negative(a->schedule_to_close_timeout()) || negative(a->schedule_to_start_timeout()) ||
+      negative(a->start_to_close_timeout()) || negative(a->heartbeat_timeout())) {
+    return Status::InvalidArgument("A valid timeout may not be negative.");
+  }
+  const Duration& run_timeout = ms.info().run_timeout();
+  if (positive(a->schedule_to_close_timeout())) {
+    *a->mutable_schedule_to_start_timeout() = min_set(a->schedule_to_start_timeout(), a->schedule_to_close_timeout());
+    *a->mutable_start_to_close_timeout() = min_set(a->start_to_close_timeout(), a->schedule_to_close_timeout());
+  } else if (positive(a->start_to_close_timeout())) {
+    *a->mutable_schedule_to_close_timeout() = run_timeout;
+    if (!positive(a->schedule_to_start_timeout())) *a->mutable_schedule_to_start_timeout() = run_timeout;
+  } else {
+    return Status::InvalidArgument("A valid StartToCloseTimeout or ScheduleToCloseTimeout must be set.");
+  }
+  if (positive(run_timeout)) {
+    for (Duration* d : {a->mutable_schedule_to_close_timeout(), a->mutable_schedule_to_start_timeout(),
+                        a->mutable_start_to_close_timeout(), a->mutable_heartbeat_timeout()}) {
+      *d = min_set(*d, run_timeout);
+    }
+  }
+  if (positive(a->heartbeat_timeout()))
+    *a->mutable_heartbeat_timeout() = min_set(a->heartbeat_timeout(), a->start_to_close_timeout());
+  apply_retry_policy_defaults(a->mutable_retry_policy());
+  return validate_retry_policy(a->retry_policy());
+}
+
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands) {
+  CommandValidation result;
+  std::set<std::string> activity_ids;
+  for (const auto& [id, activity] : ms.activities()) activity_ids.insert(activity.activity_id());
+  std::set<std::string> timer_ids;
+  for (const auto& [id, timer] : ms.timers()) timer_ids.insert(id);
+
+  for (const auto& c : commands) {
+    if (is_closing(c.command_type())) result.closes_workflow = true;
+    switch (c.command_type()) {
+      case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+        auto attrs = c.schedule_activity_task_command_attributes();
+        auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
+        if (attrs.activity_id().empty()) return invalid(bad, "ActivityId is not set.");
+        if (attrs.activity_type().name().empty()) return invalid(bad, "ActivityType is not set.");
+        if (!activity_ids.insert(attrs.activity_id()).second)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+                         "Activity ID already in use: " + attrs.activity_id());
+        if (Status s = normalize_activity(ms, &attrs); !s.ok()) return invalid(bad, s.message());
+        if (blob_size(attrs.input()) > config.blob_size_limit_error)
+          return invalid(bad, "ScheduleActivityTaskCommandAttributes.Input exceeds size limit.");
+        break;
+      }
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+        if (c.request_cancel_activity_task_command_attributes().scheduled_event_id() <= 0)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+                         "ScheduledEventId is not set.");
+        break;
+      case enums::COMMAND_TYPE_START_TIMER: {
+        const auto& attrs = c.start_timer_command_attributes();
+        auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES;
+        if (attrs.timer_id().empty()) return invalid(bad, "TimerId is not set.");
+        if (!positive(attrs.start_to_fire_timeout())) return invalid(bad, "A valid StartToFireTimeout is not set.");
+        if (!timer_ids.insert(attrs.timer_id()).second)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+                         "Timer ID already in use: " + attrs.timer_id());
+        break;
+      }
+      case enums::COMMAND_TYPE_CANCEL_TIMER:
+        if (c.cancel_timer_command_attributes().timer_id().empty())
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, "TimerId is not set.");
+        break;
+      case enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+        if (blob_size(c.complete_workflow_execution_command_attributes().result()) > config.blob_size_limit_error)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
+                         "CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.");
+        break;
+      case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+        if (!c.fail_workflow_execution_command_attributes().has_failure())
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
+                         "Failure is not set on command.");
+        break;
+      case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+      case enums::COMMAND_TYPE_RECORD_MARKER:
+      case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      case enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+        break;
+      default:
+        return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+                       "Command " + enums::CommandType_Name(c.command_type()) + " is not supported by this Stead server yet.");
+    }
+  }
+  return result;
+}
+
+bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_event_id, const std::string& identity) {
+  auto& ms = m.ms();
+  bool new_task_needed = false;
+  bool closed = false;
+  for (const auto& c : commands) {
+    if (closed) break;  // only the first closing command counts
+    switch (c.command_type()) {
+      case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+        auto attrs = c.schedule_activity_task_command_attributes();
+        normalize_activity(ms, &attrs);
+        if (attrs.task_queue().name().empty()) attrs.mutable_task_queue()->set_name(ms.info().task_queue());
+        auto* event = m.add_event(enums::EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+        auto* a = event->mutable_activity_task_scheduled_event_attributes();
+        a->set_activity_id(attrs.activity_id());
+        *a->mutable_activity_type() = attrs.activity_type();
+        a->mutable_task_queue()->set_name(attrs.task_queue().name());
+        a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+        *a->mutable_header() = attrs.header();
+        *a->mutable_input() = attrs.input();
+        *a->mutable_schedule_to_close_timeout() = attrs.schedule_to_close_timeout();
+        *a->mutable_schedule_to_start_timeout() = attrs.schedule_to_start_timeout();
+        *a->mutable_start_to_close_timeout() = attrs.start_to_close_timeout();
+        *a->mutable_heartbeat_timeout() = attrs.heartbeat_timeout();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        *a->mutable_retry_policy() = attrs.retry_policy();
+        if (attrs.has_priority()) *a->mutable_priority() = attrs.priority();
+        if (c.has_user_metadata()) *event->mutable_user_metadata() = c.user_metadata();
+
+        v1::ActivityInfo info;
+        info.set_scheduled_event_id(event->event_id());
+        info.set_activity_id(attrs.activity_id());
+        info.set_activity_type(attrs.activity_type().name());
+        info.set_task_queue(attrs.task_queue().name());
+        *info.mutable_input() = attrs.input();
+        *info.mutable_header() = attrs.header();
+        *info.mutable_schedule_to_close_timeout() = attrs.schedule_to_close_timeout();
+        *info.mutable_schedule_to_start_timeout() = attrs.schedule_to_start_timeout();
+        *info.mutable_start_to_close_timeout() = attrs.start_to_close_timeout();
+        *info.mutable_heartbeat_timeout() = attrs.heartbeat_timeout();
+        *info.mutable_retry_policy() = attrs.retry_policy();
+        info.set_attempt(1);
+        *info.mutable_first_scheduled_time() = to_proto(m.now());
+        *info.mutable_scheduled_time() = to_proto(m.now());
+        info.set_workflow_task_completed_event_id(completed_event_id);
+        if (attrs.has_priority()) *info.mutable_priority() = attrs.priority();
+        m.dispatch_activity(info);
+        if (positive(info.schedule_to_close_timeout())) {
+          m.add_timer(TimerKind::kActivityScheduleToClose, m.now() + from_proto(info.schedule_to_close_timeout()),
+                      info.scheduled_event_id());
+        }
+        (*ms.mutable_activities())[info.scheduled_event_id()] = std::move(info);
+        break;
+      }
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
+        int64_t scheduled_id = c.request_cancel_activity_task_command_attributes().scheduled_event_id();
+        auto* event = m.add_event(enums::EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED);
+        auto* a = event->mutable_activity_task_cancel_requested_event_attributes();
+        a->set_scheduled_event_id(scheduled_id);
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        auto it = ms.mutable_activities()->find(scheduled_id);
+        if (it == ms.mutable_activities()->end()) break;
+        if (!it->second.has_started_time()) {
+          // Never handed to a worker: cancelled at once.
+          auto* canceled = m.add_event(enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED);
+          auto* ca = canceled->mutable_activity_task_canceled_event_attributes();
+          ca->set_scheduled_event_id(scheduled_id);
+          ca->set_latest_cancel_requested_event_id(event->event_id());
+          ca->set_identity(identity);
+          ms.mutable_activities()->erase(it);
+          new_task_needed = true;
+        } else {
+          it->second.set_cancel_requested(true);
+          it->second.set_cancel_requested_event_id(event->event_id());
+        }
+        break;
+      }
+      case enums::COMMAND_TYPE_START_TIMER: {
+        const auto& attrs = c.start_timer_command_attributes();
+        auto* event = m.add_event(enums::EVENT_TYPE_TIMER_STARTED);
+        auto* a = event->mutable_timer_started_event_attributes();
+        a->set_timer_id(attrs.timer_id());
+        *a->mutable_start_to_fire_timeout() = attrs.start_to_fire_timeout();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        if (c.has_user_metadata()) *event->mutable_user_metadata() = c.user_metadata();
+        v1::TimerInfo timer;
+        timer.set_timer_id(attrs.timer_id());
+        timer.set_started_event_id(event->event_id());
+        TimePoint fire = m.now() + from_proto(attrs.start_to_fire_timeout());
+        *timer.mutable_fire_time() = to_proto(fire);
+        m.add_timer(TimerKind::kUserTimer, fire, event->event_id(), 0, 0, attrs.timer_id());
+        (*ms.mutable_timers())[attrs.timer_id()] = std::move(timer);
+        break;
+      }
+      case enums::COMMAND_TYPE_CANCEL_TIMER: {
+        const std::string& timer_id = c.cancel_timer_command_attributes().timer_id();
+        auto it = ms.mutable_timers()->find(timer_id);
+        int64_t started_id = it != ms.mutable_timers()->end() ? it->second.started_event_id() : 0;
+        if (it != ms.mutable_timers()->end()) ms.mutable_timers()->erase(it);
+        // A TimerFired still waiting in the buffer never happened, as far as the workflow knows.
+        auto* buffered = ms.mutable_buffered_events();
+        for (int i = buffered->size() - 1; i >= 0; --i) {
+          const auto& e = buffered->Get(i);
+          if (e.event_type() == enums::EVENT_TYPE_TIMER_FIRED && e.timer_fired_event_attributes().timer_id() == timer_id) {
+            started_id = e.timer_fired_event_attributes().started_event_id();
+            buffered->DeleteSubrange(i, 1);
+          }
+        }
+        auto* event = m.add_event(enums::EVENT_TYPE_TIMER_CANCELED);
+        auto* a = event->mutable_timer_canceled_event_attributes();
+        a->set_timer_id(timer_id);
+        a->set_started_event_id(started_id);
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        a->set_identity(identity);
+        break;
+      }
+      case enums::COMMAND_TYPE_RECORD_MARKER: {
+        const auto& attrs = c.record_marker_command_attributes();
+        auto* event = m.add_event(enums::EVENT_TYPE_MARKER_RECORDED);
+        auto* a = event->mutable_marker_recorded_event_attributes();
+        a->set_marker_name(attrs.marker_name());
+        *a->mutable_details() = attrs.details();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        *a->mutable_header() = attrs.header();
+        if (attrs.has_failure()) *a->mutable_failure() = attrs.failure();
+        break;
+      }
+      case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        const auto& attrs = c.upsert_workflow_search_attributes_command_attributes();
+        auto* event = m.add_event(enums::EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+        auto* a = event->mutable_upsert_workflow_search_attributes_event_attributes();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        *a->mutable_search_attributes() = attrs.search_attributes();
+        merge_payload_map(ms.mutable_info()->mutable_search_attributes()->mutable_indexed_fields(),
+                          attrs.search_attributes().indexed_fields());
+        m.touch_visibility();
+        break;
+      }
+      case enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
+        const auto& attrs = c.modify_workflow_properties_command_attributes();
+        auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED);
+        auto* a = event->mutable_workflow_properties_modified_event_attributes();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        *a->mutable_upserted_memo() = attrs.upserted_memo();
+        merge_payload_map(ms.mutable_info()->mutable_memo()->mutable_fields(), attrs.upserted_memo().fields());
+        m.touch_visibility();
+        break;
+      }
+      case enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: {
+        auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+        auto* a = event->mutable_workflow_execution_completed_event_attributes();
+        *a->mutable_result() = c.complete_workflow_execution_command_attributes().result();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        m.close_run(enums::WORKFLOW_EXECUTION_STATUS_COMPLETED, event->event_id());
+        closed = true;
+        break;
+      }
+      case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: {
+        auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
+        auto* a = event->mutable_workflow_execution_failed_event_attributes();
+        *a->mutable_failure() = c.fail_workflow_execution_command_attributes().failure();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        a->set_retry_state(ms.info().has_retry_policy() ? enums::RETRY_STATE_NON_RETRYABLE_FAILURE
+                                                        : enums::RETRY_STATE_RETRY_POLICY_NOT_SET);
+        m.close_run(enums::WORKFLOW_EXECUTION_STATUS_FAILED, event->event_id());
+        closed = true;
+        break;
+      }
+      case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: {
+        auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+        auto* a = event->mutable_workflow_execution_canceled_event_attributes();
+        *a->mutable_details() = c.cancel_workflow_execution_command_attributes().details();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        m.close_run(enums::WORKFLOW_EXECUTION_STATUS_CANCELED, event->event_id());
+        closed = true;
+        break;
+      }
+      default:
+        break;  // rejected by validate_commands
+    }
+  }
+  return new_task_needed;
+}
+
+}  // namespace stead::server::history

@@ -1,0 +1,38 @@
+// Workflow task commands -> history events (temporal-protocol.md §2.3).
+#pragma once
+
+#include <string>
+
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include "server/history/config.h"
+#include "server/history/mutation.h"
+#include "temporal/api/command/v1/message.pb.h"
+#include "temporal/api/enums/v1/failed_cause.pb.h"
+
+namespace stead::server::history {
+
+using Commands = google::protobuf::RepeatedPtrField<temporal::api::command::v1::Command>;
+
+struct CommandValidation {
+  temporal::api::enums::v1::WorkflowTaskFailedCause cause = temporal::api::enums::v1::WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED;
+  std::string message;
+  bool closes_workflow = false;  // contains Complete/Fail/Cancel/ContinueAsNew
+  bool ok() const { return cause == temporal::api::enums::v1::WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED; }
+};
+
+// Checks every command against the run's state without changing anything. A failure names
+// the workflow-task-failed cause and the first bad command.
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands);
+
+// Appends the events of validated commands, in order, after WorkflowTaskCompleted
+// (`completed_event_id`). Only the first closing command counts. Returns whether a new
+// workflow task is needed right away (e.g. an activity cancelled before it started).
+bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_event_id, const std::string& identity);
+
+// Normalizes activity timeouts and retry policy as the Go server does (§3.1, §3.2).
+// INVALID_ARGUMENT when neither schedule-to-close nor start-to-close is set.
+Status normalize_activity(const v1::MutableState& ms,
+                          temporal::api::command::v1::ScheduleActivityTaskCommandAttributes* attrs);
+
+}  // namespace stead::server::history

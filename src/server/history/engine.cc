@@ -1,0 +1,330 @@
+#include "server/history/engine.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "common/uuid.h"
+#include "server/history/mutation.h"
+#include "server/history/run.h"
+
+namespace stead::server::history {
+
+namespace enums = temporal::api::enums::v1;
+
+Engine::Engine(const Config& config, persistence::Store& store, matching::Matching& matching,
+               const timers::Clock& clock, timers::TimerQueue& durable_timers, timers::TimerQueue& real_timers)
+    : config_(config),
+      store_(store),
+      matching_(matching),
+      clock_(clock),
+      durable_timers_(durable_timers),
+      real_timers_(real_timers),
+      executor_(static_cast<size_t>(config.executor_threads)) {}
+
+Engine::~Engine() { shutdown(); }
+
+void Engine::shutdown() { executor_.shutdown(); }
+
+// ---------------------------------------------------------------- namespaces
+
+Status Engine::describe_namespace(const std::string& name, v1::NamespaceRecord* out) const {
+  std::lock_guard lock(namespaces_mu_);
+  auto it = namespaces_.find(name);
+  if (it == namespaces_.end()) return Status::NotFound("Namespace " + name + " is not found.");
+  *out = it->second;
+  return Status::Ok();
+}
+
+std::vector<v1::NamespaceRecord> Engine::list_namespaces() const {
+  std::lock_guard lock(namespaces_mu_);
+  std::vector<v1::NamespaceRecord> out;
+  for (const auto& [name, record] : namespaces_) out.push_back(record);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+  return out;
+}
+
+bool Engine::namespace_exists(const std::string& name) const {
+  std::lock_guard lock(namespaces_mu_);
+  return namespaces_.count(name) > 0;
+}
+
+Status Engine::register_namespace(v1::NamespaceRecord record) {
+  if (record.name().empty()) return Status::InvalidArgument("Namespace name is not set.");
+  {
+    std::lock_guard lock(namespaces_mu_);
+    if (namespaces_.count(record.name())) return Status::AlreadyExists("Namespace already exists.");
+  }
+  if (record.id().empty()) record.set_id(new_uuid());
+  if (!record.has_retention()) *record.mutable_retention() = to_proto_duration(config_.default_namespace_retention);
+  persistence::WriteBatch batch;
+  batch.namespaces.push_back({record.name(), record.SerializeAsString()});
+  STEAD_RETURN_IF_ERROR(store_.commit_sync(std::move(batch)));
+  std::lock_guard lock(namespaces_mu_);
+  namespaces_.emplace(record.name(), std::move(record));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- recovery
+
+Status Engine::recover(const std::vector<std::string>& ensure_namespaces) {
+  std::vector<persistence::NamespaceRow> ns_rows;
+  STEAD_RETURN_IF_ERROR(store_.load_namespaces(&ns_rows));
+  {
+    std::lock_guard lock(namespaces_mu_);
+    for (const auto& row : ns_rows) {
+      v1::NamespaceRecord record;
+      if (!record.ParseFromString(row.record)) return Status::Internal("corrupt namespace record " + row.name);
+      namespaces_[row.name] = std::move(record);
+    }
+  }
+  for (const auto& name : ensure_namespaces) {
+    if (namespace_exists(name)) continue;
+    v1::NamespaceRecord record;
+    record.set_name(name);
+    STEAD_RETURN_IF_ERROR(register_namespace(std::move(record)));
+  }
+
+  std::vector<persistence::ExecutionRow> rows;
+  STEAD_RETURN_IF_ERROR(store_.load_open_executions(&rows));
+  std::vector<Effects> pending;  // applied after the locks are released
+  for (auto& row : rows) {
+    auto entry = entry_for(row.key.ns, row.key.workflow_id);
+    std::lock_guard lock(entry->mu);
+    auto run = std::make_unique<Run>();
+    if (!run->ms.ParseFromString(row.mutable_state))
+      return Status::Internal("corrupt mutable state of " + row.key.workflow_id + "/" + row.key.run_id);
+    run->committed_next_event_id = run->ms.next_event_id();
+    run->committed_close_event_id = run->ms.info().close_event_id();
+    entry->current_run_id = row.key.run_id;  // an open run is always its workflow's newest
+    entry->current_loaded = true;
+    Run& ref = *run;
+    entry->runs[row.key.run_id] = std::move(run);
+    rearm_run(ref, pending.emplace_back());
+  }
+  for (const auto& effects : pending) apply_effects(effects);
+  STEAD_LOG(kInfo) << "recovered " << rows.size() << " open workflow runs";
+  return Status::Ok();
+}
+
+// Re-creates the tasks and deadlines implied by a run's persisted state.
+void Engine::rearm_run(Run& run, Effects& effects) {
+  const auto& ms = run.ms;
+  const auto& info = ms.info();
+  auto timer = [&](TimerKind kind, TimePoint deadline, int64_t event_id, int32_t attempt, int64_t started = 0,
+                   std::string timer_id = {}) {
+    effects.timers.emplace_back(
+        TimerTask{kind, info.namespace_(), info.workflow_id(), info.run_id(), event_id, started, attempt,
+                  std::move(timer_id)},
+        deadline);
+  };
+  if (ms.has_workflow_task()) {
+    const auto& wt = ms.workflow_task();
+    if (wt.started_event_id() == 0) {
+      dispatch_workflow_task(run, effects);
+    } else {
+      timer(TimerKind::kWorkflowTaskStartToClose, from_proto(wt.started_time()) + from_proto(wt.start_to_close_timeout()),
+            wt.scheduled_event_id(), wt.attempt(), wt.started_event_id());
+    }
+  } else if (ms.next_event_id() == 2 && run.open()) {
+    // Only WorkflowExecutionStarted exists: the first task waits for the start delay.
+    timer(TimerKind::kWorkflowBackoff, from_proto(info.execution_time()), 1, 0);
+  }
+  for (const auto& [id, activity] : ms.activities()) {
+    if (activity.has_started_time()) {
+      timer(TimerKind::kActivityStartToClose,
+            from_proto(activity.started_time()) + from_proto(activity.start_to_close_timeout()), id,
+            activity.attempt());
+      if (from_proto(activity.heartbeat_timeout()) > Duration::zero()) {
+        TimePoint last = activity.has_last_heartbeat_time() ? from_proto(activity.last_heartbeat_time())
+                                                            : from_proto(activity.started_time());
+        timer(TimerKind::kActivityHeartbeat, last + from_proto(activity.heartbeat_timeout()), id, activity.attempt());
+      }
+    } else if (from_proto(activity.scheduled_time()) > clock_.now()) {
+      timer(TimerKind::kActivityRetry, from_proto(activity.scheduled_time()), id, activity.attempt());
+    } else {
+      const auto& ns = info.namespace_();
+      effects.tasks.emplace_back(matching::QueueKey{ns, activity.task_queue(), matching::TaskKind::kActivity},
+                                 matching::TaskRef{ns, info.workflow_id(), info.run_id(), id, activity.attempt(), {}});
+      if (from_proto(activity.schedule_to_start_timeout()) > Duration::zero()) {
+        timer(TimerKind::kActivityScheduleToStart,
+              from_proto(activity.scheduled_time()) + from_proto(activity.schedule_to_start_timeout()), id,
+              activity.attempt());
+      }
+    }
+    if (from_proto(activity.schedule_to_close_timeout()) > Duration::zero()) {
+      timer(TimerKind::kActivityScheduleToClose,
+            from_proto(activity.first_scheduled_time()) + from_proto(activity.schedule_to_close_timeout()), id, 0);
+    }
+  }
+  for (const auto& [timer_id, user_timer] : ms.timers()) {
+    timer(TimerKind::kUserTimer, from_proto(user_timer.fire_time()), user_timer.started_event_id(), 0, 0, timer_id);
+  }
+}
+
+// ---------------------------------------------------------------- entries and runs
+
+std::shared_ptr<WorkflowEntry> Engine::entry_for(const std::string& ns, const std::string& workflow_id) {
+  std::string key = ns;
+  key.push_back('\0');
+  key += workflow_id;
+  std::lock_guard lock(entries_mu_);
+  auto& slot = entries_[key];
+  if (!slot) slot = std::make_shared<WorkflowEntry>();
+  return slot;
+}
+
+Status Engine::load_current_run_id(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id) {
+  if (entry.current_loaded) return Status::Ok();
+  bool found = false;
+  std::string run_id;
+  STEAD_RETURN_IF_ERROR(store_.current_run(ns, workflow_id, &run_id, &found));
+  entry.current_run_id = found ? run_id : "";
+  entry.current_loaded = true;
+  return Status::Ok();
+}
+
+Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id,
+                        const std::string& run_id, Run** out) {
+  std::string id = run_id;
+  if (id.empty()) {
+    STEAD_RETURN_IF_ERROR(load_current_run_id(entry, ns, workflow_id));
+    id = entry.current_run_id;
+    if (id.empty()) return Status::NotFound("workflow execution not found: WorkflowId " + workflow_id);
+  }
+  auto it = entry.runs.find(id);
+  if (it != entry.runs.end()) {
+    *out = it->second.get();
+    return Status::Ok();
+  }
+  persistence::ExecutionRow row;
+  bool found = false;
+  STEAD_RETURN_IF_ERROR(store_.load_execution({ns, workflow_id, id}, &row, &found));
+  if (!found) return Status::NotFound("workflow execution not found: WorkflowId " + workflow_id + ", RunId " + id);
+  auto run = std::make_unique<Run>();
+  if (!run->ms.ParseFromString(row.mutable_state)) return Status::Internal("corrupt mutable state of " + workflow_id);
+  run->committed_next_event_id = run->ms.next_event_id();
+  run->committed_close_event_id = run->ms.info().close_event_id();
+  *out = run.get();
+  entry.runs[id] = std::move(run);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- commit and effects
+
+void Engine::commit(Mutation& mutation, std::function<void(Status)> then) {
+  mutation.finish();
+  store_.commit(std::move(mutation.batch()),
+                [this, effects = std::move(mutation.effects()), then = std::move(then)](const Status& status) mutable {
+                  // The writer thread only hands off: effects and replies run on the executor.
+                  executor_.post([this, status, effects = std::move(effects), then = std::move(then)]() mutable {
+                    if (status.ok()) {
+                      apply_effects(effects);
+                    } else {
+                      STEAD_LOG(kError) << "commit failed: " << status.ToString();
+                    }
+                    if (then) then(status.ok() ? status : Status::Unavailable("persistence failure: " + status.message()));
+                  });
+                });
+}
+
+// REQUIRES: no entry lock held (matching may hand a task to a poll, which calls back in).
+void Engine::apply_effects(const Effects& effects) {
+  if (effects.entry && effects.run) {
+    std::vector<std::shared_ptr<HistoryWaiter>> waiters;
+    {
+      std::lock_guard lock(effects.entry->mu);
+      Run& run = *effects.run;
+      run.committed_next_event_id = std::max(run.committed_next_event_id, effects.committed_next_event_id);
+      if (effects.committed_close_event_id) run.committed_close_event_id = effects.committed_close_event_id;
+      waiters.swap(run.waiters);
+    }
+    for (auto& waiter : waiters) {
+      if (!waiter->taken.exchange(true)) executor_.post(std::move(waiter->wake));
+    }
+  }
+  for (const auto& [key, task] : effects.tasks) matching_.add_task(key, task);
+  for (const auto& [task, deadline] : effects.timers) arm_timer(task, deadline);
+}
+
+void Engine::arm_timer(const TimerTask& task, TimePoint deadline) {
+  durable_timers_.schedule(deadline, [this, task] { executor_.post([this, task] { on_timer(task); }); });
+}
+
+void Engine::on_timer(const TimerTask& task) {
+  switch (task.kind) {
+    case TimerKind::kWorkflowTaskStartToClose:
+    case TimerKind::kWorkflowTaskStickyScheduleToStart:
+      handle_workflow_task_timer(task);
+      break;
+    case TimerKind::kWorkflowBackoff:
+      handle_workflow_backoff_timer(task);
+      break;
+    case TimerKind::kActivityScheduleToStart:
+    case TimerKind::kActivityStartToClose:
+    case TimerKind::kActivityScheduleToClose:
+    case TimerKind::kActivityHeartbeat:
+    case TimerKind::kActivityRetry:
+      handle_activity_timer(task);
+      break;
+    case TimerKind::kUserTimer:
+      // User timers arrive with the full lifecycle (issue 3); nothing schedules them yet.
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- sticky queues
+
+bool Engine::sticky_released(const std::string& ns, const std::string& queue) {
+  std::lock_guard lock(sticky_mu_);
+  return released_sticky_queues_.count(ns + '\0' + queue) > 0;
+}
+
+void Engine::dispatch_workflow_task(const Run& run, Effects& effects) {
+  const auto& ms = run.ms;
+  const auto& info = ms.info();
+  const auto& wt = ms.workflow_task();
+  matching::QueueKey key{info.namespace_(), wt.task_queue().name(), matching::TaskKind::kWorkflow};
+  effects.tasks.emplace_back(key, matching::TaskRef{info.namespace_(), info.workflow_id(), info.run_id(),
+                                                    wt.scheduled_event_id(), wt.attempt(), {}});
+  if (wt.task_queue().kind() == enums::TASK_QUEUE_KIND_STICKY && ms.has_sticky()) {
+    Duration timeout = from_proto(ms.sticky().schedule_to_start_timeout());
+    if (timeout <= Duration::zero()) timeout = std::chrono::seconds(10);
+    effects.timers.emplace_back(TimerTask{TimerKind::kWorkflowTaskStickyScheduleToStart, info.namespace_(),
+                                          info.workflow_id(), info.run_id(), wt.scheduled_event_id(), 0,
+                                          wt.attempt(), {}},
+                                clock_.now() + timeout);
+  }
+}
+
+void Engine::release_sticky_queue(const std::string& ns, const std::string& sticky_queue) {
+  {
+    std::lock_guard lock(sticky_mu_);
+    released_sticky_queues_[ns + '\0' + sticky_queue] = true;
+  }
+  auto tasks = matching_.unload_queue({ns, sticky_queue, matching::TaskKind::kWorkflow});
+  for (const auto& task : tasks) reschedule_sticky_task(task);
+}
+
+// A workflow task waiting on a sticky queue nobody serves goes back to the normal queue.
+void Engine::reschedule_sticky_task(const matching::TaskRef& task) {
+  auto entry = entry_for(task.ns, task.workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (!find_run(*entry, task.ns, task.workflow_id, task.run_id, &run).ok() || !run->open()) return;
+  auto& ms = run->ms;
+  if (!ms.has_workflow_task() || ms.workflow_task().scheduled_event_id() != task.scheduled_event_id ||
+      ms.workflow_task().started_event_id() != 0 ||
+      ms.workflow_task().task_queue().kind() != enums::TASK_QUEUE_KIND_STICKY) {
+    return;
+  }
+  Mutation mutation(*this, entry, *run);
+  ms.clear_sticky();
+  auto* wt = ms.mutable_workflow_task();
+  wt->mutable_task_queue()->set_name(ms.info().task_queue());
+  wt->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  wt->mutable_task_queue()->clear_normal_name();
+  dispatch_workflow_task(*run, mutation.effects());
+  commit(mutation, nullptr);
+}
+
+}  // namespace stead::server::history

@@ -1,0 +1,166 @@
+// History engine: owns the mutable state and event history of every workflow run.
+//
+// Every state change follows one path (see DESIGN.md "How one workflow flows"):
+//   lock the workflow entry -> mutate the in-memory MutableState through a Mutation, which
+//   appends events -> queue the WriteBatch on the store (still under the lock, so one
+//   workflow's commits are ordered) -> unlock. After the group commit, the Mutation's
+//   effects run on the engine's executor: tasks go to matching, deadlines to the timer
+//   queue, history long polls wake, and only then does the caller get its reply.
+// So an RPC that changes state answers only after its change is durable, and a task is
+// handed to a poller only after the event that scheduled it is durable.
+//
+// Updates to one workflow id are serialized by its entry's mutex; different workflow ids
+// proceed in parallel. Replies are delivered on executor threads, never under a lock.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/executor.h"
+#include "common/status.h"
+#include "server/history/config.h"
+#include "server/matching/matching.h"
+#include "server/persistence/store.h"
+#include "server/timers/clock.h"
+#include "server/timers/timer_queue.h"
+#include "stead/server/v1/mutable_state.pb.h"
+#include "temporal/api/workflowservice/v1/request_response.pb.h"
+
+namespace stead::server::history {
+
+namespace wsv1 = temporal::api::workflowservice::v1;
+
+// Inputs of a new run: a start request plus, for continue-as-new and retries, its lineage.
+struct NewRunParams {
+  const wsv1::StartWorkflowExecutionRequest* request = nullptr;
+  int32_t attempt = 1;
+  std::string first_execution_run_id;      // empty: the new run is the first of its chain
+  std::string continued_execution_run_id;  // run this one continues, if any
+  temporal::api::enums::v1::ContinueAsNewInitiator initiator{};
+};
+
+template <class T>
+using Reply = std::function<void(Status, T)>;
+
+struct Run;
+struct WorkflowEntry;
+class Mutation;
+struct TimerTask;
+struct Effects;
+
+class Engine {
+ public:
+  // `durable_timers` runs on the server Clock (virtual under time skipping);
+  // `real_timers` measures wall-clock waits (long-poll expiry).
+  Engine(const Config& config, persistence::Store& store, matching::Matching& matching,
+         const timers::Clock& clock, timers::TimerQueue& durable_timers, timers::TimerQueue& real_timers);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads namespaces and open runs from the store, creates the namespaces in `ensure`,
+  // re-dispatches pending tasks and re-arms every deadline. Call once before serving.
+  Status recover(const std::vector<std::string>& ensure_namespaces);
+  // Stops handing out work; pending replies are still delivered.
+  void shutdown();
+
+  // ---- Namespaces ----
+  Status describe_namespace(const std::string& name, stead::server::v1::NamespaceRecord* out) const;
+  std::vector<stead::server::v1::NamespaceRecord> list_namespaces() const;
+  Status register_namespace(stead::server::v1::NamespaceRecord record);
+  bool namespace_exists(const std::string& name) const;
+
+  // ---- Workflow lifecycle ----
+  void start_workflow(wsv1::StartWorkflowExecutionRequest request, Reply<wsv1::StartWorkflowExecutionResponse> reply);
+  void terminate_workflow(wsv1::TerminateWorkflowExecutionRequest request,
+                          Reply<wsv1::TerminateWorkflowExecutionResponse> reply);
+  void describe_workflow(const wsv1::DescribeWorkflowExecutionRequest& request,
+                         Reply<wsv1::DescribeWorkflowExecutionResponse> reply);
+  // Long polls (wait_new_event) wait at most until `wait_until` (wall clock).
+  void get_history(wsv1::GetWorkflowExecutionHistoryRequest request, TimePoint wait_until,
+                   Reply<wsv1::GetWorkflowExecutionHistoryResponse> reply);
+
+  // ---- Workflow tasks ----
+  // Records that `task` (handed out by matching) started. NOT_FOUND means the task is stale:
+  // poll again. `from_sticky_poll` selects the partial history of a sticky dispatch.
+  void record_workflow_task_started(const matching::TaskRef& task, const wsv1::PollWorkflowTaskQueueRequest& poll,
+                                    Reply<wsv1::PollWorkflowTaskQueueResponse> reply);
+  void complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest request,
+                              Reply<wsv1::RespondWorkflowTaskCompletedResponse> reply);
+  void fail_workflow_task(wsv1::RespondWorkflowTaskFailedRequest request,
+                          Reply<wsv1::RespondWorkflowTaskFailedResponse> reply);
+
+  // ---- Activity tasks ----
+  void record_activity_task_started(const matching::TaskRef& task, const wsv1::PollActivityTaskQueueRequest& poll,
+                                    Reply<wsv1::PollActivityTaskQueueResponse> reply);
+  void complete_activity_task(wsv1::RespondActivityTaskCompletedRequest request,
+                              Reply<wsv1::RespondActivityTaskCompletedResponse> reply);
+  void fail_activity_task(wsv1::RespondActivityTaskFailedRequest request,
+                          Reply<wsv1::RespondActivityTaskFailedResponse> reply);
+
+  // ---- Workers ----
+  // Moves work off a worker's sticky queue (ShutdownWorker).
+  void release_sticky_queue(const std::string& ns, const std::string& sticky_queue);
+
+  const Config& config() const { return config_; }
+  const timers::Clock& clock() const { return clock_; }
+
+ private:
+  friend class Mutation;
+
+  std::shared_ptr<WorkflowEntry> entry_for(const std::string& ns, const std::string& workflow_id);
+  // Finds run `run_id` (or the current run when empty) of a locked entry, loading it from
+  // the store if needed. NOT_FOUND when there is none.
+  Status find_run(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id,
+                  const std::string& run_id, Run** out);
+  Status load_current_run_id(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id);
+
+  // Queues the mutation's batch and, after the commit, runs its effects and then `then`.
+  // REQUIRES: the entry's mutex is held (commit order = mutation order).
+  void commit(Mutation& mutation, std::function<void(Status)> then);
+  void apply_effects(const Effects& effects);
+  void arm_timer(const TimerTask& task, TimePoint deadline);
+  void on_timer(const TimerTask& task);
+  void dispatch_workflow_task(const Run& run, Effects& effects);
+
+  // New runs (start_workflow.cc). create_run registers an empty run as the entry's current run;
+  // start_run writes its first events. REQUIRES: entry's mutex held.
+  std::string create_run(WorkflowEntry& entry, const NewRunParams& params);
+  void start_run(Mutation& mutation, const NewRunParams& params);
+  // Appends WorkflowExecutionTerminated and closes the run (terminate_workflow.cc).
+  void terminate_run(Mutation& mutation, const std::string& reason, const temporal::api::common::v1::Payloads* details,
+                     const std::string& identity);
+
+  // Per-kind handlers, each in its own file.
+  void handle_workflow_task_timer(const TimerTask& task);
+  void handle_activity_timer(const TimerTask& task);
+  void handle_workflow_backoff_timer(const TimerTask& task);
+  void reschedule_sticky_task(const matching::TaskRef& task);
+
+  void rearm_run(Run& run, Effects& effects);
+
+  const Config config_;
+  persistence::Store& store_;
+  matching::Matching& matching_;
+  const timers::Clock& clock_;
+  timers::TimerQueue& durable_timers_;
+  timers::TimerQueue& real_timers_;
+  Executor executor_;
+
+  mutable std::mutex namespaces_mu_;
+  std::unordered_map<std::string, stead::server::v1::NamespaceRecord> namespaces_;  // guarded by namespaces_mu_
+
+  std::mutex entries_mu_;
+  std::unordered_map<std::string, std::shared_ptr<WorkflowEntry>> entries_;  // guarded by entries_mu_
+
+  std::mutex sticky_mu_;
+  std::unordered_map<std::string, bool> released_sticky_queues_;  // guarded by sticky_mu_
+  bool sticky_released(const std::string& ns, const std::string& queue);
+};
+
+}  // namespace stead::server::history

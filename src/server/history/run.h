@@ -1,0 +1,81 @@
+// In-memory structures of the history engine (private to src/server/history).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/time_util.h"
+#include "server/matching/matching.h"
+#include "stead/server/v1/mutable_state.pb.h"
+
+namespace stead::server::history {
+
+namespace v1 = stead::server::v1;
+
+// A GetWorkflowExecutionHistory long poll parked on a run until it has something new.
+struct HistoryWaiter {
+  std::atomic<bool> taken{false};
+  std::function<void()> wake;  // re-evaluates the request; called at most once
+};
+
+struct Run {
+  v1::MutableState ms;
+  // What the store holds (ms may run ahead of it while a commit is in flight).
+  int64_t committed_next_event_id = 1;
+  int64_t committed_close_event_id = 0;
+  std::vector<std::shared_ptr<HistoryWaiter>> waiters;
+
+  bool open() const { return ms.info().close_event_id() == 0; }
+};
+
+// All runs of one workflow id. Its mutex serializes every change to them.
+struct WorkflowEntry {
+  std::mutex mu;
+  bool current_loaded = false;     // current_run_id reflects the store
+  std::string current_run_id;      // newest run, empty when the id was never used
+  std::map<std::string, std::unique_ptr<Run>> runs;
+};
+
+enum class TimerKind {
+  kWorkflowTaskStartToClose,
+  kWorkflowTaskStickyScheduleToStart,
+  kWorkflowBackoff,  // first workflow task after a start delay
+  kActivityScheduleToStart,
+  kActivityStartToClose,
+  kActivityScheduleToClose,
+  kActivityHeartbeat,
+  kActivityRetry,  // backoff elapsed: dispatch the next attempt
+  kUserTimer,
+};
+
+// A deadline owned by one run. Stale firings are recognised by comparing the ids and
+// attempt with the run's current state, so timers never need cancelling for correctness.
+struct TimerTask {
+  TimerKind kind;
+  std::string ns;
+  std::string workflow_id;
+  std::string run_id;
+  int64_t event_id = 0;  // scheduled event id of the task/activity, or timer's started event id
+  int64_t started_event_id = 0;
+  int32_t attempt = 0;
+  std::string timer_id;
+};
+
+// What a committed mutation causes outside the run.
+struct Effects {
+  std::vector<std::pair<matching::QueueKey, matching::TaskRef>> tasks;
+  std::vector<std::pair<TimerTask, TimePoint>> timers;
+  // The mutated run; after the commit its committed_* marks advance and its waiters wake.
+  std::shared_ptr<WorkflowEntry> entry;
+  Run* run = nullptr;
+  int64_t committed_next_event_id = 0;
+  int64_t committed_close_event_id = 0;
+};
+
+}  // namespace stead::server::history

@@ -1,0 +1,248 @@
+// StartWorkflowExecution: validation, timeout normalization, ID reuse and conflict policies
+// (temporal-protocol.md §1.9, §3.4, §3.5).
+#include "common/error_details.h"
+#include "common/retry_policy.h"
+#include "common/uuid.h"
+#include "server/history/engine.h"
+#include "server/history/mutation.h"
+#include "temporal/api/errordetails/v1/message.pb.h"
+
+namespace stead::server::history {
+
+namespace enums = temporal::api::enums::v1;
+
+namespace {
+
+constexpr size_t kMaxIdLength = 1000;
+
+Status validate_start(const wsv1::StartWorkflowExecutionRequest& r, const Config& config) {
+  if (r.workflow_id().empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
+  if (r.workflow_id().size() > kMaxIdLength) return Status::InvalidArgument("WorkflowId exceeds length limit.");
+  if (r.workflow_type().name().empty()) return Status::InvalidArgument("WorkflowType is not set on request.");
+  if (r.workflow_type().name().size() > kMaxIdLength)
+    return Status::InvalidArgument("WorkflowType exceeds length limit.");
+  if (r.task_queue().name().empty()) return Status::InvalidArgument("TaskQueue is not set on request.");
+  if (r.task_queue().name().size() > kMaxIdLength) return Status::InvalidArgument("TaskQueue exceeds length limit.");
+  if (r.request_id().size() > kMaxIdLength) return Status::InvalidArgument("RequestId exceeds length limit.");
+  auto negative = [](const google::protobuf::Duration& d) { return d.seconds() < 0 || d.nanos() < 0; };
+  if (negative(r.workflow_execution_timeout()))
+    return Status::InvalidArgument("Invalid WorkflowExecutionTimeoutSeconds.");
+  if (negative(r.workflow_run_timeout())) return Status::InvalidArgument("Invalid WorkflowRunTimeoutSeconds.");
+  if (negative(r.workflow_task_timeout())) return Status::InvalidArgument("Invalid WorkflowTaskTimeoutSeconds.");
+  if (negative(r.workflow_start_delay())) return Status::InvalidArgument("Invalid WorkflowStartDelay.");
+  if (r.has_retry_policy()) {
+    auto policy = r.retry_policy();
+    apply_retry_policy_defaults(&policy);
+    STEAD_RETURN_IF_ERROR(validate_retry_policy(policy));
+  }
+  if (blob_size(r.input()) > config.blob_size_limit_error)
+    return Status::InvalidArgument("Blob data size exceeds limit.");
+  if (blob_size(r.memo()) > config.blob_size_limit_error) return Status::InvalidArgument("Memo size exceeds limit.");
+  return Status::Ok();
+}
+
+bool closed_unsuccessfully(enums::WorkflowExecutionStatus status) {
+  return status == enums::WORKFLOW_EXECUTION_STATUS_FAILED || status == enums::WORKFLOW_EXECUTION_STATUS_CANCELED ||
+         status == enums::WORKFLOW_EXECUTION_STATUS_TERMINATED ||
+         status == enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+}
+
+Status already_started(const std::string& message, const v1::ExecutionInfo& existing) {
+  temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure detail;
+  detail.set_start_request_id(existing.start_request_id());
+  detail.set_run_id(existing.run_id());
+  return with_detail(Status::AlreadyExists(message), detail);
+}
+
+}  // namespace
+
+void Engine::start_workflow(wsv1::StartWorkflowExecutionRequest request,
+                            Reply<wsv1::StartWorkflowExecutionResponse> reply) {
+  if (Status s = validate_start(request, config_); !s.ok()) return reply(s, {});
+  if (request.request_id().empty()) request.set_request_id(new_uuid());
+
+  auto reuse = request.workflow_id_reuse_policy();
+  auto conflict = request.workflow_id_conflict_policy();
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {  // deprecated spelling
+    reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+  }
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED) reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+
+  const std::string& ns = request.namespace_();
+  auto entry = entry_for(ns, request.workflow_id());
+  std::lock_guard lock(entry->mu);
+  if (Status s = load_current_run_id(*entry, ns, request.workflow_id()); !s.ok()) return reply(s, {});
+
+  // The previous run of this workflow id decides whether a new one may start.
+  if (!entry->current_run_id.empty()) {
+    Run* current = nullptr;
+    if (Status s = find_run(*entry, ns, request.workflow_id(), entry->current_run_id, &current); !s.ok())
+      return reply(s, {});
+    const auto& info = current->ms.info();
+    auto same_request = [&](wsv1::StartWorkflowExecutionResponse* resp) {
+      resp->set_run_id(info.run_id());
+      resp->set_started(false);
+      resp->set_status(info.status());
+    };
+    if (info.start_request_id() == request.request_id()) {  // a retried request: idempotent
+      wsv1::StartWorkflowExecutionResponse resp;
+      same_request(&resp);
+      resp.set_started(true);
+      return reply(Status::Ok(), std::move(resp));
+    }
+    if (current->open()) {
+      if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+        wsv1::StartWorkflowExecutionResponse resp;
+        same_request(&resp);
+        return reply(Status::Ok(), std::move(resp));
+      }
+      if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+        return reply(already_started("Workflow execution is already running. WorkflowId: " + request.workflow_id() +
+                                         ", RunId: " + info.run_id() + ".",
+                                     info),
+                     {});
+      }
+      // TERMINATE_EXISTING: the old run closes in the same commit as the new one starts.
+      Mutation terminate(*this, entry, *current);
+      terminate_run(terminate, "TerminateIfRunning WorkflowIdReusePolicy", nullptr, request.identity());
+      commit(terminate, nullptr);
+    } else if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+      return reply(already_started("Workflow execution already finished and WorkflowIdReusePolicy is "
+                                   "RejectDuplicate. WorkflowId: " +
+                                       request.workflow_id() + ", RunId: " + info.run_id() + ".",
+                                   info),
+                   {});
+    } else if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+               !closed_unsuccessfully(info.status())) {
+      return reply(already_started("Workflow execution already finished successfully. WorkflowId: " +
+                                       request.workflow_id() + ", RunId: " + info.run_id() +
+                                       ". Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
+                                   info),
+                   {});
+    }
+  }
+
+  NewRunParams params;
+  params.request = &request;
+  std::string run_id = create_run(*entry, params);
+  Run& run = *entry->runs[run_id];
+  Mutation mutation(*this, entry, run);
+  start_run(mutation, params);
+  commit(mutation, [reply, run_id](Status s) {
+    wsv1::StartWorkflowExecutionResponse resp;
+    if (s.ok()) {
+      resp.set_run_id(run_id);
+      resp.set_started(true);
+      resp.set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+    }
+    reply(s, std::move(resp));
+  });
+}
+
+std::string Engine::create_run(WorkflowEntry& entry, const NewRunParams& params) {
+  std::string run_id = new_uuid();
+  auto run = std::make_unique<Run>();
+  run->ms.set_next_event_id(1);
+  auto* info = run->ms.mutable_info();
+  info->set_namespace_(params.request->namespace_());
+  info->set_workflow_id(params.request->workflow_id());
+  info->set_run_id(run_id);
+  entry.runs[run_id] = std::move(run);
+  entry.current_run_id = run_id;
+  entry.current_loaded = true;
+  return run_id;
+}
+
+// Writes WorkflowExecutionStarted (+ the first WorkflowTaskScheduled) for a run made by
+// create_run, with timeouts normalized as the Go server does (§3.5).
+void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
+  const auto& r = *params.request;
+  auto& ms = mutation.ms();
+  auto* info = ms.mutable_info();
+  TimePoint now = mutation.now();
+
+  Duration execution_timeout = from_proto(r.workflow_execution_timeout());
+  Duration run_timeout = from_proto(r.workflow_run_timeout());
+  if (execution_timeout > Duration::zero() && (run_timeout == Duration::zero() || run_timeout > execution_timeout))
+    run_timeout = execution_timeout;
+  Duration task_timeout = from_proto(r.workflow_task_timeout());
+  if (task_timeout <= Duration::zero()) task_timeout = config_.default_workflow_task_timeout;
+  task_timeout = std::min(task_timeout, config_.max_workflow_task_timeout);
+  if (run_timeout > Duration::zero()) task_timeout = std::min(task_timeout, run_timeout);
+  Duration start_delay = from_proto(r.workflow_start_delay());
+
+  const std::string first_run_id = params.first_execution_run_id.empty() ? info->run_id() : params.first_execution_run_id;
+  info->set_first_execution_run_id(first_run_id);
+  info->set_workflow_type(r.workflow_type().name());
+  info->set_task_queue(r.task_queue().name());
+  *info->mutable_execution_timeout() = to_proto_duration(execution_timeout);
+  *info->mutable_run_timeout() = to_proto_duration(run_timeout);
+  *info->mutable_task_timeout() = to_proto_duration(task_timeout);
+  *info->mutable_start_time() = to_proto(now);
+  *info->mutable_execution_time() = to_proto(now + start_delay);
+  if (execution_timeout > Duration::zero()) *info->mutable_execution_expiration_time() = to_proto(now + execution_timeout);
+  info->set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
+  info->set_start_request_id(r.request_id());
+  if (r.has_retry_policy()) {
+    *info->mutable_retry_policy() = r.retry_policy();
+    apply_retry_policy_defaults(info->mutable_retry_policy());
+  }
+  info->set_attempt(params.attempt > 0 ? params.attempt : 1);
+  *info->mutable_memo() = r.memo();
+  *info->mutable_search_attributes() = r.search_attributes();
+
+  auto* event = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  auto* a = event->mutable_workflow_execution_started_event_attributes();
+  *a->mutable_workflow_type() = r.workflow_type();
+  a->mutable_task_queue()->set_name(r.task_queue().name());
+  a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+  *a->mutable_input() = r.input();
+  *a->mutable_workflow_execution_timeout() = info->execution_timeout();
+  *a->mutable_workflow_run_timeout() = info->run_timeout();
+  *a->mutable_workflow_task_timeout() = info->task_timeout();
+  a->set_identity(r.identity());
+  a->set_original_execution_run_id(info->run_id());
+  a->set_first_execution_run_id(first_run_id);
+  a->set_attempt(info->attempt());
+  if (info->has_execution_expiration_time()) *a->mutable_workflow_execution_expiration_time() = info->execution_expiration_time();
+  if (info->has_retry_policy()) *a->mutable_retry_policy() = info->retry_policy();
+  a->set_cron_schedule(r.cron_schedule());
+  *a->mutable_memo() = r.memo();
+  *a->mutable_search_attributes() = r.search_attributes();
+  *a->mutable_header() = r.header();
+  if (start_delay > Duration::zero()) *a->mutable_first_workflow_task_backoff() = to_proto_duration(start_delay);
+  if (r.has_continued_failure()) *a->mutable_continued_failure() = r.continued_failure();
+  if (r.has_last_completion_result()) *a->mutable_last_completion_result() = r.last_completion_result();
+  if (r.has_priority()) *a->mutable_priority() = r.priority();
+  a->set_workflow_id(r.workflow_id());
+  a->mutable_root_workflow_execution()->set_workflow_id(r.workflow_id());
+  a->mutable_root_workflow_execution()->set_run_id(info->run_id());
+  if (!params.continued_execution_run_id.empty()) {
+    a->set_continued_execution_run_id(params.continued_execution_run_id);
+    a->set_initiator(params.initiator);
+  }
+  if (r.has_user_metadata()) *event->mutable_user_metadata() = r.user_metadata();
+
+  mutation.make_current();
+  mutation.touch_visibility();
+  if (start_delay > Duration::zero()) {
+    mutation.add_timer(TimerKind::kWorkflowBackoff, now + start_delay, 1);
+  } else {
+    mutation.schedule_workflow_task();
+  }
+}
+
+void Engine::handle_workflow_backoff_timer(const TimerTask& task) {
+  auto entry = entry_for(task.ns, task.workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (!find_run(*entry, task.ns, task.workflow_id, task.run_id, &run).ok() || !run->open()) return;
+  if (run->ms.has_workflow_task() || run->ms.last_completed_wft_started_event_id() != 0) return;
+  Mutation mutation(*this, entry, *run);
+  mutation.schedule_workflow_task();
+  commit(mutation, nullptr);
+}
+
+}  // namespace stead::server::history

@@ -1,0 +1,50 @@
+// TerminateWorkflowExecution: closes a run at once, without asking its workflow code.
+#include "server/history/engine.h"
+#include "server/history/mutation.h"
+
+namespace stead::server::history {
+
+namespace enums = temporal::api::enums::v1;
+
+void Engine::terminate_run(Mutation& mutation, const std::string& reason,
+                           const temporal::api::common::v1::Payloads* details, const std::string& identity) {
+  auto& ms = mutation.ms();
+  // A worker still holding the workflow task loses it: its completion will get NOT_FOUND.
+  if (ms.has_workflow_task() && ms.workflow_task().started_event_id() != 0) {
+    auto* failed = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    auto* a = failed->mutable_workflow_task_failed_event_attributes();
+    a->set_scheduled_event_id(ms.workflow_task().scheduled_event_id());
+    a->set_started_event_id(ms.workflow_task().started_event_id());
+    a->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
+    a->set_identity(identity);
+    ms.clear_workflow_task();
+  }
+  mutation.flush_buffered_events();
+  auto* event = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+  auto* a = event->mutable_workflow_execution_terminated_event_attributes();
+  a->set_reason(reason);
+  if (details) *a->mutable_details() = *details;
+  a->set_identity(identity);
+  mutation.close_run(enums::WORKFLOW_EXECUTION_STATUS_TERMINATED, event->event_id());
+}
+
+void Engine::terminate_workflow(wsv1::TerminateWorkflowExecutionRequest request,
+                                Reply<wsv1::TerminateWorkflowExecutionResponse> reply) {
+  const auto& execution = request.workflow_execution();
+  if (execution.workflow_id().empty()) return reply(Status::InvalidArgument("WorkflowId is not set on request."), {});
+  auto entry = entry_for(request.namespace_(), execution.workflow_id());
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (Status s = find_run(*entry, request.namespace_(), execution.workflow_id(), execution.run_id(), &run); !s.ok())
+    return reply(s, {});
+  if (!request.first_execution_run_id().empty() &&
+      run->ms.info().first_execution_run_id() != request.first_execution_run_id()) {
+    return reply(Status::NotFound("workflow execution not found for the given first execution run id"), {});
+  }
+  if (!run->open()) return reply(Status::NotFound("workflow execution already completed"), {});
+  Mutation mutation(*this, entry, *run);
+  terminate_run(mutation, request.reason(), request.has_details() ? &request.details() : nullptr, request.identity());
+  commit(mutation, [reply](Status s) { reply(s, {}); });
+}
+
+}  // namespace stead::server::history

@@ -1,0 +1,132 @@
+// Wiring of the dev server: store -> timers -> matching -> history -> frontend -> gRPC.
+#include "stead/server.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/log.h"
+#include "server/dynamic_config.h"
+#include "server/frontend/rpc_router.h"
+#include "server/frontend/workflow_service.h"
+#include "server/history/engine.h"
+#include "server/matching/matching.h"
+#include "server/persistence/store.h"
+#include "server/timers/clock.h"
+#include "server/timers/timer_queue.h"
+
+namespace stead {
+
+const char* version() { return "0.1.0"; }
+
+namespace {
+// Reported by GetSystemInfo: the Temporal server release whose protocol Stead follows,
+// with Stead's own version as build metadata.
+std::string server_version() { return std::string("1.29.0+stead.") + version(); }
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::string> warnings;
+  std::vector<std::string> namespaces;
+  int port = 0;
+
+  std::unique_ptr<server::persistence::Store> store;
+  server::timers::RealClock wall_clock;
+  std::unique_ptr<server::timers::Clock> clock;
+  std::unique_ptr<server::timers::TimerQueue> durable_timers;
+  std::unique_ptr<server::timers::TimerQueue> real_timers;
+  std::unique_ptr<server::matching::Matching> matching;
+  std::unique_ptr<server::history::Engine> engine;
+  server::frontend::RpcRouter router;
+  std::unique_ptr<server::frontend::WorkflowService> workflow_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool shutting_down = false;
+  bool stopped = false;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { shutdown(); }
+
+std::unique_ptr<Server> Server::start(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+
+  server::history::Config config;
+  if (Status s = server::apply_dynamic_config(options.dynamic_config, &config, &impl->warnings); !s.ok())
+    throw std::runtime_error(s.message());
+
+  if (Status s = server::persistence::open_sqlite_store(options.db_filename, &impl->store); !s.ok())
+    throw std::runtime_error("cannot open database " + options.db_filename + ": " + s.ToString());
+
+  impl->clock = std::make_unique<server::timers::RealClock>();
+  impl->durable_timers = std::make_unique<server::timers::TimerQueue>(*impl->clock);
+  impl->real_timers = std::make_unique<server::timers::TimerQueue>(impl->wall_clock);
+  impl->matching = std::make_unique<server::matching::Matching>(*impl->real_timers);
+  impl->engine = std::make_unique<server::history::Engine>(config, *impl->store, *impl->matching, *impl->clock,
+                                                            *impl->durable_timers, *impl->real_timers);
+  impl->namespaces = {"default"};
+  for (const auto& ns : options.namespaces)
+    if (std::find(impl->namespaces.begin(), impl->namespaces.end(), ns) == impl->namespaces.end())
+      impl->namespaces.push_back(ns);
+  if (Status s = impl->engine->recover(impl->namespaces); !s.ok())
+    throw std::runtime_error("recovery failed: " + s.ToString());
+
+  impl->workflow_service =
+      std::make_unique<server::frontend::WorkflowService>(*impl->engine, *impl->matching, server_version());
+  impl->workflow_service->register_routes(impl->router);
+
+  grpc::ServerBuilder builder;
+  std::string address = options.ip + ":" + std::to_string(options.port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &impl->port);
+  builder.RegisterCallbackGenericService(impl->router.service());
+  // Requests are checked against Temporal's blob limits; let them arrive first.
+  builder.SetMaxReceiveMessageSize(128 * 1024 * 1024);
+  builder.SetMaxSendMessageSize(128 * 1024 * 1024);
+  impl->grpc_server = builder.BuildAndStart();
+  if (!impl->grpc_server || impl->port == 0)
+    throw std::runtime_error("cannot listen on " + address + " (address in use or invalid)");
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+int Server::port() const { return impl_->port; }
+std::string Server::address() const { return impl_->options.ip + ":" + std::to_string(impl_->port); }
+std::vector<std::string> Server::namespaces() const { return impl_->namespaces; }
+bool Server::in_memory() const { return impl_->options.db_filename.empty(); }
+const std::vector<std::string>& Server::warnings() const { return impl_->warnings; }
+
+void Server::shutdown() {
+  {
+    std::unique_lock lock(impl_->mu);
+    if (impl_->shutting_down) {
+      impl_->cv.wait(lock, [this] { return impl_->stopped; });
+      return;
+    }
+    impl_->shutting_down = true;
+  }
+  // Waiting polls answer empty first, so workers see a clean end rather than an error.
+  impl_->matching->shutdown();
+  impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  impl_->engine->shutdown();
+  impl_->durable_timers->stop();
+  impl_->real_timers->stop();
+  impl_->store->close();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopped = true;
+  }
+  impl_->cv.notify_all();
+}
+
+void Server::wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [this] { return impl_->stopped; });
+}
+
+}  // namespace stead

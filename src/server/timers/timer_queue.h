@@ -1,0 +1,56 @@
+// TimerQueue: runs callbacks at deadlines measured on a Clock, on one dedicated thread.
+//
+// - Callbacks run in deadline order (FIFO among equal deadlines), outside the queue's lock,
+//   so a callback may schedule or cancel timers. They should be short: hand real work off.
+// - cancel() of a timer whose callback has started returns false and does not wait for it.
+// - The queue holds no durable state: owners persist deadlines and re-schedule them at start.
+// - stop() drops pending timers and joins the thread; the destructor calls it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "server/timers/clock.h"
+
+namespace stead::server::timers {
+
+class TimerQueue {
+ public:
+  using Callback = std::function<void()>;
+  struct TimerId {
+    TimePoint deadline{};
+    uint64_t seq = 0;  // 0 = no timer
+    bool valid() const { return seq != 0; }
+  };
+
+  explicit TimerQueue(const Clock& clock);
+  ~TimerQueue();
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  TimerId schedule(TimePoint deadline, Callback callback);
+  bool cancel(const TimerId& id);
+  // Re-evaluates the earliest deadline (after a virtual clock jumped).
+  void poke();
+  void stop();
+  size_t size() const;
+
+ private:
+  void run();
+
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::pair<TimePoint, uint64_t>, Callback> timers_;  // guarded by mu_
+  uint64_t next_seq_ = 1;                                      // guarded by mu_
+  bool stopping_ = false;                                      // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace stead::server::timers
