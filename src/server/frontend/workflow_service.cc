@@ -233,6 +233,119 @@ void WorkflowService::register_routes(RpcRouter& router) {
         engine_.fail_activity_task(std::move(request), reply_to(responder));
       });
 
+  route<wsv1::SignalWorkflowExecutionRequest, wsv1::SignalWorkflowExecutionResponse>(
+      router, "SignalWorkflowExecution",
+      [this](const CallInfo&, wsv1::SignalWorkflowExecutionRequest request,
+             Responder<wsv1::SignalWorkflowExecutionResponse> responder) {
+        engine_.signal_workflow(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::SignalWithStartWorkflowExecutionRequest, wsv1::SignalWithStartWorkflowExecutionResponse>(
+      router, "SignalWithStartWorkflowExecution",
+      [this](const CallInfo&, wsv1::SignalWithStartWorkflowExecutionRequest request,
+             Responder<wsv1::SignalWithStartWorkflowExecutionResponse> responder) {
+        engine_.signal_with_start_workflow(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RequestCancelWorkflowExecutionRequest, wsv1::RequestCancelWorkflowExecutionResponse>(
+      router, "RequestCancelWorkflowExecution",
+      [this](const CallInfo&, wsv1::RequestCancelWorkflowExecutionRequest request,
+             Responder<wsv1::RequestCancelWorkflowExecutionResponse> responder) {
+        engine_.request_cancel_workflow(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RespondActivityTaskCanceledRequest, wsv1::RespondActivityTaskCanceledResponse>(
+      router, "RespondActivityTaskCanceled",
+      [this](const CallInfo&, wsv1::RespondActivityTaskCanceledRequest request,
+             Responder<wsv1::RespondActivityTaskCanceledResponse> responder) {
+        engine_.cancel_activity_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::RecordActivityTaskHeartbeatRequest, wsv1::RecordActivityTaskHeartbeatResponse>(
+      router, "RecordActivityTaskHeartbeat",
+      [this](const CallInfo&, wsv1::RecordActivityTaskHeartbeatRequest request,
+             Responder<wsv1::RecordActivityTaskHeartbeatResponse> responder) {
+        engine_.heartbeat_activity_task(std::move(request), reply_to(responder));
+      });
+
+  // The *ById variants resolve the running attempt's task token, then take the token path.
+  route<wsv1::RecordActivityTaskHeartbeatByIdRequest, wsv1::RecordActivityTaskHeartbeatByIdResponse>(
+      router, "RecordActivityTaskHeartbeatById",
+      [this](const CallInfo&, wsv1::RecordActivityTaskHeartbeatByIdRequest r,
+             Responder<wsv1::RecordActivityTaskHeartbeatByIdResponse> responder) {
+        wsv1::RecordActivityTaskHeartbeatRequest request;
+        Status s = engine_.activity_task_token(r.namespace_(), r.workflow_id(), r.run_id(), r.activity_id(),
+                                               request.mutable_task_token());
+        if (!s.ok()) return responder.fail(s);
+        *request.mutable_details() = r.details();
+        request.set_identity(r.identity());
+        request.set_namespace_(r.namespace_());
+        engine_.heartbeat_activity_task(std::move(request), [responder](Status st, wsv1::RecordActivityTaskHeartbeatResponse resp) {
+          wsv1::RecordActivityTaskHeartbeatByIdResponse out;
+          out.set_cancel_requested(resp.cancel_requested());
+          responder.finish(st, out);
+        });
+      });
+
+  route<wsv1::RespondActivityTaskCompletedByIdRequest, wsv1::RespondActivityTaskCompletedByIdResponse>(
+      router, "RespondActivityTaskCompletedById",
+      [this](const CallInfo&, wsv1::RespondActivityTaskCompletedByIdRequest r,
+             Responder<wsv1::RespondActivityTaskCompletedByIdResponse> responder) {
+        wsv1::RespondActivityTaskCompletedRequest request;
+        Status s = engine_.activity_task_token(r.namespace_(), r.workflow_id(), r.run_id(), r.activity_id(),
+                                               request.mutable_task_token());
+        if (!s.ok()) return responder.fail(s);
+        *request.mutable_result() = r.result();
+        request.set_identity(r.identity());
+        request.set_namespace_(r.namespace_());
+        engine_.complete_activity_task(std::move(request), [responder](Status st, auto) { responder.finish(st, {}); });
+      });
+
+  route<wsv1::RespondActivityTaskFailedByIdRequest, wsv1::RespondActivityTaskFailedByIdResponse>(
+      router, "RespondActivityTaskFailedById",
+      [this](const CallInfo&, wsv1::RespondActivityTaskFailedByIdRequest r,
+             Responder<wsv1::RespondActivityTaskFailedByIdResponse> responder) {
+        wsv1::RespondActivityTaskFailedRequest request;
+        Status s = engine_.activity_task_token(r.namespace_(), r.workflow_id(), r.run_id(), r.activity_id(),
+                                               request.mutable_task_token());
+        if (!s.ok()) return responder.fail(s);
+        *request.mutable_failure() = r.failure();
+        if (r.has_last_heartbeat_details()) *request.mutable_last_heartbeat_details() = r.last_heartbeat_details();
+        request.set_identity(r.identity());
+        request.set_namespace_(r.namespace_());
+        engine_.fail_activity_task(std::move(request), [responder](Status st, auto) { responder.finish(st, {}); });
+      });
+
+  route<wsv1::RespondActivityTaskCanceledByIdRequest, wsv1::RespondActivityTaskCanceledByIdResponse>(
+      router, "RespondActivityTaskCanceledById",
+      [this](const CallInfo&, wsv1::RespondActivityTaskCanceledByIdRequest r,
+             Responder<wsv1::RespondActivityTaskCanceledByIdResponse> responder) {
+        wsv1::RespondActivityTaskCanceledRequest request;
+        Status s = engine_.activity_task_token(r.namespace_(), r.workflow_id(), r.run_id(), r.activity_id(),
+                                               request.mutable_task_token());
+        if (!s.ok()) return responder.fail(s);
+        *request.mutable_details() = r.details();
+        request.set_identity(r.identity());
+        request.set_namespace_(r.namespace_());
+        engine_.cancel_activity_task(std::move(request), [responder](Status st, auto) { responder.finish(st, {}); });
+      });
+
+  route<wsv1::QueryWorkflowRequest, wsv1::QueryWorkflowResponse>(
+      router, "QueryWorkflow",
+      [this](const CallInfo& call, wsv1::QueryWorkflowRequest request, Responder<wsv1::QueryWorkflowResponse> responder) {
+        // Give up shortly before the caller does, so it gets our DEADLINE_EXCEEDED message.
+        TimePoint deadline = std::min(call.deadline - std::chrono::milliseconds(500),
+                                      std::chrono::system_clock::now() + std::chrono::minutes(5));
+        engine_.query_workflow(std::move(request), deadline, reply_to(responder));
+      });
+
+  route<wsv1::RespondQueryTaskCompletedRequest, wsv1::RespondQueryTaskCompletedResponse>(
+      router, "RespondQueryTaskCompleted",
+      [this](const CallInfo&, wsv1::RespondQueryTaskCompletedRequest request,
+             Responder<wsv1::RespondQueryTaskCompletedResponse> responder) {
+        engine_.respond_query_task(std::move(request), reply_to(responder));
+      });
+
   route<wsv1::ShutdownWorkerRequest, wsv1::ShutdownWorkerResponse>(
       router, "ShutdownWorker",
       [this](const CallInfo&, wsv1::ShutdownWorkerRequest request, Responder<wsv1::ShutdownWorkerResponse> responder) {

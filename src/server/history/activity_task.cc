@@ -30,6 +30,7 @@ const char* timeout_type_name(enums::TimeoutType type) {
 Failure timeout_failure(enums::TimeoutType type, const v1::ActivityInfo& activity) {
   Failure failure;
   failure.set_message(std::string("activity ") + timeout_type_name(type) + " timeout");
+  failure.set_source("Server");
   auto* info = failure.mutable_timeout_failure_info();
   info->set_timeout_type(type);
   if (activity.has_last_heartbeat_details()) *info->mutable_last_heartbeat_details() = activity.last_heartbeat_details();
@@ -220,6 +221,84 @@ void Engine::fail_activity_task(wsv1::RespondActivityTaskFailedRequest request,
   if (request.has_last_heartbeat_details()) *activity->mutable_last_heartbeat_details() = request.last_heartbeat_details();
   end_attempt(m, token.scheduled_event_id(), request.failure(), std::nullopt, request.identity());
   commit(m, [reply](Status s) { reply(s, {}); });
+}
+
+void Engine::cancel_activity_task(wsv1::RespondActivityTaskCanceledRequest request,
+                                  Reply<wsv1::RespondActivityTaskCanceledResponse> reply) {
+  TaskToken token;
+  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
+    return reply(s, {});
+  auto entry = entry_for(token.namespace_(), token.workflow_id());
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  v1::ActivityInfo* activity = nullptr;
+  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
+    return reply(s, {});
+  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
+  Mutation m(*this, entry, *run);
+  if (!request.identity().empty()) activity->set_started_identity(request.identity());
+  int64_t started_id = add_started_event(m, *activity);
+  auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED);
+  auto* a = event->mutable_activity_task_canceled_event_attributes();
+  *a->mutable_details() = request.details();
+  a->set_latest_cancel_requested_event_id(activity->cancel_requested_event_id());
+  a->set_scheduled_event_id(token.scheduled_event_id());
+  a->set_started_event_id(started_id);
+  a->set_identity(request.identity());
+  run->ms.mutable_activities()->erase(token.scheduled_event_id());
+  m.schedule_workflow_task();
+  commit(m, [reply](Status s) { reply(s, {}); });
+}
+
+void Engine::heartbeat_activity_task(wsv1::RecordActivityTaskHeartbeatRequest request,
+                                     Reply<wsv1::RecordActivityTaskHeartbeatResponse> reply) {
+  TaskToken token;
+  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
+    return reply(s, {});
+  if (blob_size(request.details()) > config_.blob_size_limit_error)
+    return reply(Status::InvalidArgument("Blob data size exceeds limit."), {});
+  auto entry = entry_for(token.namespace_(), token.workflow_id());
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  v1::ActivityInfo* activity = nullptr;
+  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
+    return reply(s, {});
+  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
+  Mutation m(*this, entry, *run);
+  if (request.has_details()) *activity->mutable_last_heartbeat_details() = request.details();
+  *activity->mutable_last_heartbeat_time() = to_proto(m.now());
+  bool cancel_requested = activity->cancel_requested();
+  commit(m, [reply, cancel_requested](Status s) {
+    wsv1::RecordActivityTaskHeartbeatResponse resp;
+    resp.set_cancel_requested(cancel_requested);
+    reply(s, std::move(resp));
+  });
+}
+
+Status Engine::activity_task_token(const std::string& ns, const std::string& workflow_id, const std::string& run_id,
+                                   const std::string& activity_id, std::string* out) {
+  if (workflow_id.empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
+  if (activity_id.empty()) return Status::InvalidArgument("ActivityId is not set on request.");
+  auto entry = entry_for(ns, workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  STEAD_RETURN_IF_ERROR(find_run(*entry, ns, workflow_id, run_id, &run));
+  if (!run->open()) return Status::NotFound("workflow execution already completed");
+  for (const auto& [id, activity] : run->ms.activities()) {
+    if (activity.activity_id() != activity_id) continue;
+    if (!activity.has_started_time()) return Status::NotFound("Activity task not started.");
+    TaskToken token;
+    token.set_kind(TaskToken::KIND_ACTIVITY_TASK);
+    token.set_namespace_(ns);
+    token.set_workflow_id(workflow_id);
+    token.set_run_id(run->ms.info().run_id());
+    token.set_scheduled_event_id(id);
+    token.set_attempt(activity.attempt());
+    token.set_activity_id(activity_id);
+    *out = encode_task_token(token);
+    return Status::Ok();
+  }
+  return stale_activity();
 }
 
 void Engine::handle_activity_timer(const TimerTask& task) {

@@ -189,7 +189,7 @@ Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::
   if (id.empty()) {
     STEAD_RETURN_IF_ERROR(load_current_run_id(entry, ns, workflow_id));
     id = entry.current_run_id;
-    if (id.empty()) return Status::NotFound("workflow execution not found: WorkflowId " + workflow_id);
+    if (id.empty()) return Status::NotFound("workflow not found for ID: " + workflow_id);
   }
   auto it = entry.runs.find(id);
   if (it != entry.runs.end()) {
@@ -199,7 +199,7 @@ Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::
   persistence::ExecutionRow row;
   bool found = false;
   STEAD_RETURN_IF_ERROR(store_.load_execution({ns, workflow_id, id}, &row, &found));
-  if (!found) return Status::NotFound("workflow execution not found: WorkflowId " + workflow_id + ", RunId " + id);
+  if (!found) return Status::NotFound("workflow not found for ID: " + workflow_id);
   auto run = std::make_unique<Run>();
   if (!run->ms.ParseFromString(row.mutable_state)) return Status::Internal("corrupt mutable state of " + workflow_id);
   run->committed_next_event_id = run->ms.next_event_id();
@@ -267,7 +267,7 @@ void Engine::on_timer(const TimerTask& task) {
       handle_activity_timer(task);
       break;
     case TimerKind::kUserTimer:
-      // User timers arrive with the full lifecycle (issue 3); nothing schedules them yet.
+      handle_user_timer(task);
       break;
   }
 }

@@ -35,8 +35,18 @@ namespace stead::server::history {
 
 namespace wsv1 = temporal::api::workflowservice::v1;
 
+// A signal delivered with a start (SignalWithStart) or on its own.
+struct SignalParams {
+  std::string signal_name;
+  temporal::api::common::v1::Payloads input;
+  std::string identity;
+  temporal::api::common::v1::Header header;
+  std::string request_id;
+};
+
 // Inputs of a new run: a start request plus, for continue-as-new and retries, its lineage.
 struct NewRunParams {
+  const SignalParams* signal = nullptr;  // SignalWithStart: recorded before the first task
   const wsv1::StartWorkflowExecutionRequest* request = nullptr;
   int32_t attempt = 1;
   std::string first_execution_run_id;      // empty: the new run is the first of its chain
@@ -79,11 +89,22 @@ class Engine {
   void start_workflow(wsv1::StartWorkflowExecutionRequest request, Reply<wsv1::StartWorkflowExecutionResponse> reply);
   void terminate_workflow(wsv1::TerminateWorkflowExecutionRequest request,
                           Reply<wsv1::TerminateWorkflowExecutionResponse> reply);
+  void signal_workflow(wsv1::SignalWorkflowExecutionRequest request, Reply<wsv1::SignalWorkflowExecutionResponse> reply);
+  void signal_with_start_workflow(wsv1::SignalWithStartWorkflowExecutionRequest request,
+                                  Reply<wsv1::SignalWithStartWorkflowExecutionResponse> reply);
+  void request_cancel_workflow(wsv1::RequestCancelWorkflowExecutionRequest request,
+                               Reply<wsv1::RequestCancelWorkflowExecutionResponse> reply);
   void describe_workflow(const wsv1::DescribeWorkflowExecutionRequest& request,
                          Reply<wsv1::DescribeWorkflowExecutionResponse> reply);
   // Long polls (wait_new_event) wait at most until `wait_until` (wall clock).
   void get_history(wsv1::GetWorkflowExecutionHistoryRequest request, TimePoint wait_until,
                    Reply<wsv1::GetWorkflowExecutionHistoryResponse> reply);
+
+  // ---- Queries (query_workflow.cc) ----
+  // Answers when a worker has run the query, or at `deadline` with DEADLINE_EXCEEDED.
+  void query_workflow(wsv1::QueryWorkflowRequest request, TimePoint deadline, Reply<wsv1::QueryWorkflowResponse> reply);
+  void respond_query_task(wsv1::RespondQueryTaskCompletedRequest request,
+                          Reply<wsv1::RespondQueryTaskCompletedResponse> reply);
 
   // ---- Workflow tasks ----
   // Records that `task` (handed out by matching) started. NOT_FOUND means the task is stale:
@@ -102,6 +123,14 @@ class Engine {
                               Reply<wsv1::RespondActivityTaskCompletedResponse> reply);
   void fail_activity_task(wsv1::RespondActivityTaskFailedRequest request,
                           Reply<wsv1::RespondActivityTaskFailedResponse> reply);
+  void cancel_activity_task(wsv1::RespondActivityTaskCanceledRequest request,
+                            Reply<wsv1::RespondActivityTaskCanceledResponse> reply);
+  void heartbeat_activity_task(wsv1::RecordActivityTaskHeartbeatRequest request,
+                               Reply<wsv1::RecordActivityTaskHeartbeatResponse> reply);
+  // The task token of the running attempt of activity `activity_id` (the *ById RPCs).
+  // NOT_FOUND when the run is closed or the activity is not running.
+  Status activity_task_token(const std::string& ns, const std::string& workflow_id, const std::string& run_id,
+                             const std::string& activity_id, std::string* token);
 
   // ---- Workers ----
   // Moves work off a worker's sticky queue (ShutdownWorker).
@@ -128,6 +157,26 @@ class Engine {
   void on_timer(const TimerTask& task);
   void dispatch_workflow_task(const Run& run, Effects& effects);
 
+  // What a start request asks of the workflow id's current run (start_workflow.cc).
+  enum class StartDecision { kStart, kUseExisting, kDuplicateRequest };
+  struct StartRequestView {
+    const std::string& ns;
+    const std::string& workflow_id;
+    const std::string& request_id;
+    const std::string& identity;
+    temporal::api::enums::v1::WorkflowIdReusePolicy reuse;
+    temporal::api::enums::v1::WorkflowIdConflictPolicy conflict;
+    temporal::api::enums::v1::WorkflowIdConflictPolicy default_conflict;
+  };
+  // Applies the ID reuse and conflict policies; ALREADY_EXISTS when the start must fail.
+  // Terminates the current run for TERMINATE_EXISTING. REQUIRES: entry's mutex held.
+  Status decide_start(WorkflowEntry& entry, const std::shared_ptr<WorkflowEntry>& entry_ref,
+                      const StartRequestView& start, StartDecision* decision, Run** current);
+  // Appends WorkflowExecutionSignaled unless request_id was seen (signal_workflow.cc).
+  void add_signal(Mutation& m, const std::string& name, const temporal::api::common::v1::Payloads& input,
+                  const std::string& identity, const temporal::api::common::v1::Header& header,
+                  const std::string& request_id, bool schedule_task);
+
   // New runs (start_workflow.cc). create_run registers an empty run as the entry's current run;
   // start_run writes its first events. REQUIRES: entry's mutex held.
   std::string create_run(WorkflowEntry& entry, const NewRunParams& params);
@@ -140,9 +189,23 @@ class Engine {
   void handle_workflow_task_timer(const TimerTask& task);
   void handle_activity_timer(const TimerTask& task);
   void handle_workflow_backoff_timer(const TimerTask& task);
+  void handle_user_timer(const TimerTask& task);
   void reschedule_sticky_task(const matching::TaskRef& task);
 
   void rearm_run(Run& run, Effects& effects);
+
+  // Queries: attach buffered ones to a starting workflow task, deliver answers from a
+  // completion, and send the rest as standalone query tasks when no workflow task will come.
+  // REQUIRES: entry's mutex held.
+  void attach_queries(Run& run, wsv1::PollWorkflowTaskQueueResponse* response);
+  void answer_queries(Run& run, const google::protobuf::Map<std::string, temporal::api::query::v1::WorkflowQueryResult>& results);
+  void dispatch_buffered_queries(Run& run, Effects& effects);
+  void record_query_task_started(const matching::TaskRef& task, const wsv1::PollWorkflowTaskQueueRequest& poll,
+                                 Reply<wsv1::PollWorkflowTaskQueueResponse> reply);
+  void finish_query(const std::string& query_id, Status status, wsv1::QueryWorkflowResponse response);
+  struct PendingQuery;
+  std::mutex queries_mu_;
+  std::unordered_map<std::string, std::shared_ptr<PendingQuery>> queries_;  // guarded by queries_mu_
 
   const Config config_;
   persistence::Store& store_;

@@ -26,6 +26,10 @@ struct HistoryWaiter {
 
 struct Run {
   v1::MutableState ms;
+  // Queries waiting for the next workflow task, and those attached to the started one.
+  // In memory only: a query lives no longer than its caller's RPC.
+  std::vector<std::string> buffered_query_ids;
+  std::vector<std::string> attached_query_ids;
   // What the store holds (ms may run ahead of it while a commit is in flight).
   int64_t committed_next_event_id = 1;
   int64_t committed_close_event_id = 0;

@@ -5,6 +5,7 @@
 #include "common/uuid.h"
 #include "server/history/engine.h"
 #include "server/history/mutation.h"
+#include "server/history/start_validation.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 
 namespace stead::server::history {
@@ -14,6 +15,21 @@ namespace enums = temporal::api::enums::v1;
 namespace {
 
 constexpr size_t kMaxIdLength = 1000;
+
+bool closed_unsuccessfully(enums::WorkflowExecutionStatus status) {
+  return status == enums::WORKFLOW_EXECUTION_STATUS_FAILED || status == enums::WORKFLOW_EXECUTION_STATUS_CANCELED ||
+         status == enums::WORKFLOW_EXECUTION_STATUS_TERMINATED ||
+         status == enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+}
+
+Status already_started(const std::string& message, const v1::ExecutionInfo& existing) {
+  temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure detail;
+  detail.set_start_request_id(existing.start_request_id());
+  detail.set_run_id(existing.run_id());
+  return with_detail(Status::AlreadyExists(message), detail);
+}
+
+}  // namespace
 
 Status validate_start(const wsv1::StartWorkflowExecutionRequest& r, const Config& config) {
   if (r.workflow_id().empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
@@ -41,94 +57,84 @@ Status validate_start(const wsv1::StartWorkflowExecutionRequest& r, const Config
   return Status::Ok();
 }
 
-bool closed_unsuccessfully(enums::WorkflowExecutionStatus status) {
-  return status == enums::WORKFLOW_EXECUTION_STATUS_FAILED || status == enums::WORKFLOW_EXECUTION_STATUS_CANCELED ||
-         status == enums::WORKFLOW_EXECUTION_STATUS_TERMINATED ||
-         status == enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
-}
+Status Engine::decide_start(WorkflowEntry& entry, const std::shared_ptr<WorkflowEntry>& entry_ref,
+                            const StartRequestView& start, StartDecision* decision, Run** current_out) {
+  auto reuse = start.reuse;
+  auto conflict = start.conflict;
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {  // deprecated spelling
+    reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+  }
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED) reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) conflict = start.default_conflict;
 
-Status already_started(const std::string& message, const v1::ExecutionInfo& existing) {
-  temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure detail;
-  detail.set_start_request_id(existing.start_request_id());
-  detail.set_run_id(existing.run_id());
-  return with_detail(Status::AlreadyExists(message), detail);
+  *decision = StartDecision::kStart;
+  *current_out = nullptr;
+  STEAD_RETURN_IF_ERROR(load_current_run_id(entry, start.ns, start.workflow_id));
+  if (entry.current_run_id.empty()) return Status::Ok();
+  Run* current = nullptr;
+  STEAD_RETURN_IF_ERROR(find_run(entry, start.ns, start.workflow_id, entry.current_run_id, &current));
+  *current_out = current;
+  const auto& info = current->ms.info();
+  if (!start.request_id.empty() && info.start_request_id() == start.request_id) {  // a retried request
+    *decision = StartDecision::kDuplicateRequest;
+    return Status::Ok();
+  }
+  if (current->open()) {
+    if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+      *decision = StartDecision::kUseExisting;
+      return Status::Ok();
+    }
+    if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+      return already_started("Workflow execution is already running. WorkflowId: " + start.workflow_id +
+                                 ", RunId: " + info.run_id() + ".",
+                             info);
+    }
+    // TERMINATE_EXISTING: the old run's commit is queued before the new run's.
+    Mutation terminate(*this, entry_ref, *current);
+    terminate_run(terminate, "TerminateIfRunning WorkflowIdReusePolicy", nullptr, start.identity);
+    commit(terminate, nullptr);
+    return Status::Ok();
+  }
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+    return already_started("Workflow execution already finished and WorkflowIdReusePolicy is RejectDuplicate. "
+                           "WorkflowId: " + start.workflow_id + ", RunId: " + info.run_id() + ".",
+                           info);
+  }
+  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && !closed_unsuccessfully(info.status())) {
+    return already_started("Workflow execution already finished successfully. WorkflowId: " + start.workflow_id +
+                               ", RunId: " + info.run_id() +
+                               ". Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
+                           info);
+  }
+  return Status::Ok();
 }
-
-}  // namespace
 
 void Engine::start_workflow(wsv1::StartWorkflowExecutionRequest request,
                             Reply<wsv1::StartWorkflowExecutionResponse> reply) {
   if (Status s = validate_start(request, config_); !s.ok()) return reply(s, {});
   if (request.request_id().empty()) request.set_request_id(new_uuid());
 
-  auto reuse = request.workflow_id_reuse_policy();
-  auto conflict = request.workflow_id_conflict_policy();
-  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {  // deprecated spelling
-    reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-    conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
-  }
-  if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED) reuse = enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-  if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) conflict = enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL;
-
-  const std::string& ns = request.namespace_();
-  auto entry = entry_for(ns, request.workflow_id());
+  auto entry = entry_for(request.namespace_(), request.workflow_id());
   std::lock_guard lock(entry->mu);
-  if (Status s = load_current_run_id(*entry, ns, request.workflow_id()); !s.ok()) return reply(s, {});
-
-  // The previous run of this workflow id decides whether a new one may start.
-  if (!entry->current_run_id.empty()) {
-    Run* current = nullptr;
-    if (Status s = find_run(*entry, ns, request.workflow_id(), entry->current_run_id, &current); !s.ok())
-      return reply(s, {});
-    const auto& info = current->ms.info();
-    auto same_request = [&](wsv1::StartWorkflowExecutionResponse* resp) {
-      resp->set_run_id(info.run_id());
-      resp->set_started(false);
-      resp->set_status(info.status());
-    };
-    if (info.start_request_id() == request.request_id()) {  // a retried request: idempotent
-      wsv1::StartWorkflowExecutionResponse resp;
-      same_request(&resp);
-      resp.set_started(true);
-      return reply(Status::Ok(), std::move(resp));
-    }
-    if (current->open()) {
-      if (conflict == enums::WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
-        wsv1::StartWorkflowExecutionResponse resp;
-        same_request(&resp);
-        return reply(Status::Ok(), std::move(resp));
-      }
-      if (conflict != enums::WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-        return reply(already_started("Workflow execution is already running. WorkflowId: " + request.workflow_id() +
-                                         ", RunId: " + info.run_id() + ".",
-                                     info),
-                     {});
-      }
-      // TERMINATE_EXISTING: the old run closes in the same commit as the new one starts.
-      Mutation terminate(*this, entry, *current);
-      terminate_run(terminate, "TerminateIfRunning WorkflowIdReusePolicy", nullptr, request.identity());
-      commit(terminate, nullptr);
-    } else if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
-      return reply(already_started("Workflow execution already finished and WorkflowIdReusePolicy is "
-                                   "RejectDuplicate. WorkflowId: " +
-                                       request.workflow_id() + ", RunId: " + info.run_id() + ".",
-                                   info),
-                   {});
-    } else if (reuse == enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
-               !closed_unsuccessfully(info.status())) {
-      return reply(already_started("Workflow execution already finished successfully. WorkflowId: " +
-                                       request.workflow_id() + ", RunId: " + info.run_id() +
-                                       ". Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
-                                   info),
-                   {});
-    }
+  StartDecision decision;
+  Run* current = nullptr;
+  StartRequestView view{request.namespace_(), request.workflow_id(), request.request_id(), request.identity(),
+                        request.workflow_id_reuse_policy(), request.workflow_id_conflict_policy(),
+                        enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL};
+  if (Status s = decide_start(*entry, entry, view, &decision, &current); !s.ok()) return reply(s, {});
+  if (decision != StartDecision::kStart) {
+    wsv1::StartWorkflowExecutionResponse resp;
+    resp.set_run_id(current->ms.info().run_id());
+    resp.set_started(decision == StartDecision::kDuplicateRequest);
+    resp.set_status(current->ms.info().status());
+    return reply(Status::Ok(), std::move(resp));
   }
 
   NewRunParams params;
   params.request = &request;
   std::string run_id = create_run(*entry, params);
-  Run& run = *entry->runs[run_id];
-  Mutation mutation(*this, entry, run);
+  Mutation mutation(*this, entry, *entry->runs[run_id]);
   start_run(mutation, params);
   commit(mutation, [reply, run_id](Status s) {
     wsv1::StartWorkflowExecutionResponse resp;
@@ -227,6 +233,10 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
 
   mutation.make_current();
   mutation.touch_visibility();
+  if (params.signal) {
+    add_signal(mutation, params.signal->signal_name, params.signal->input, params.signal->identity,
+               params.signal->header, params.signal->request_id, /*schedule_task=*/false);
+  }
   if (start_delay > Duration::zero()) {
     mutation.add_timer(TimerKind::kWorkflowBackoff, now + start_delay, 1);
   } else {

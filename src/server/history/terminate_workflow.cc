@@ -26,6 +26,12 @@ void Engine::terminate_run(Mutation& mutation, const std::string& reason,
   if (details) *a->mutable_details() = *details;
   a->set_identity(identity);
   mutation.close_run(enums::WORKFLOW_EXECUTION_STATUS_TERMINATED, event->event_id());
+  // Queries waiting on a workflow task that will never come: answer them from history.
+  auto& run = mutation.run();
+  run.buffered_query_ids.insert(run.buffered_query_ids.end(), run.attached_query_ids.begin(),
+                                run.attached_query_ids.end());
+  run.attached_query_ids.clear();
+  dispatch_buffered_queries(run, mutation.effects());
 }
 
 void Engine::terminate_workflow(wsv1::TerminateWorkflowExecutionRequest request,

@@ -20,6 +20,11 @@ Status stale_task() { return Status::NotFound("Workflow task not found."); }
 // `same_attempt`: a sticky-queue problem, not the workflow's fault (Go does not count it).
 void retry_workflow_task(Mutation& m, bool same_attempt) {
   auto& ms = m.ms();
+  // Queries the failed task carried ride on the retry.
+  auto& run = m.run();
+  run.buffered_query_ids.insert(run.buffered_query_ids.end(), run.attached_query_ids.begin(),
+                                run.attached_query_ids.end());
+  run.attached_query_ids.clear();
   int32_t attempt = ms.workflow_task().attempt();
   ms.clear_workflow_task();
   ms.clear_sticky();
@@ -51,6 +56,7 @@ void add_workflow_task_failed(Mutation& m, enums::WorkflowTaskFailedCause cause,
 
 void Engine::record_workflow_task_started(const matching::TaskRef& task, const wsv1::PollWorkflowTaskQueueRequest& poll,
                                           Reply<wsv1::PollWorkflowTaskQueueResponse> reply) {
+  if (!task.query_id.empty()) return record_query_task_started(task, poll, std::move(reply));
   auto entry = entry_for(task.ns, task.workflow_id);
   std::lock_guard lock(entry->mu);
   Run* run = nullptr;
@@ -98,6 +104,7 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
   resp.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *resp.mutable_scheduled_time() = wt->scheduled_time();
   *resp.mutable_started_time() = wt->started_time();
+  attach_queries(*run, &resp);
 
   // A sticky worker has the run cached: it gets only the events since its last task.
   const bool sticky = wt->task_queue().kind() == enums::TASK_QUEUE_KIND_STICKY &&
@@ -182,6 +189,9 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
     bool had_events = m.flush_buffered_events();
     if (had_events || new_task_needed || request.force_create_new_workflow_task()) m.schedule_workflow_task();
   }
+  answer_queries(*run, request.query_results());
+  // Queries that arrived meanwhile go out on their own when no workflow task will carry them.
+  if (!ms.has_workflow_task()) dispatch_buffered_queries(*run, m.effects());
   commit(m, [reply](Status s) { reply(s, {}); });
 }
 

@@ -89,9 +89,10 @@ function createGate() {
 
 /**
  * Poll `fn` until it returns a truthy value (which is returned) or `timeoutMs` passes (throws with
- * `what` and the last value/error). Use this instead of fixed sleeps.
+ * `what` and the last value/error). Errors are retried unless `fatal(err)` says otherwise. Use
+ * this instead of fixed sleeps.
  */
-async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 } = {}) {
+async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100, fatal = () => false } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -100,6 +101,7 @@ async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 } = {}) 
       if (v) return v;
       last = v;
     } catch (err) {
+      if (fatal(err)) throw err; // an answer that retrying will not change
       last = err;
     }
     if (Date.now() > deadline) {
@@ -176,7 +178,10 @@ class ServerProcess {
           address: this.address,
           connectTimeout: Math.max(200, Math.min(1000, deadline - Date.now())),
         });
-        await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+        const rpcDeadline = Math.min(deadline, Date.now() + 2000);
+        await connection.withDeadline(rpcDeadline, () =>
+          connection.workflowService.describeNamespace({ namespace: NAMESPACE })
+        );
         await connection.close();
         return;
       } catch (err) {
@@ -274,9 +279,15 @@ function installRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const { Runtime, DefaultLogger } = require('@temporalio/worker');
-  const level = process.env.STEAD_TEST_LOG_LEVEL || 'WARN';
+  // The SDK logs every failed activity attempt at WARN, which the retry tests cause on purpose;
+  // set STEAD_TEST_LOG_LEVEL=WARN (or DEBUG) to see them.
+  const level = process.env.STEAD_TEST_LOG_LEVEL || 'ERROR';
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      // Core (Rust) logs at the same level, printed by the logger above.
+      telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    });
   } catch {
     // Already installed (e.g. by TestWorkflowEnvironment); keep it.
   }

@@ -146,6 +146,9 @@ describe('TypeScript SDK against a shared dev server', () => {
     const timeoutInfo = startedAttrs.lastFailure?.timeoutFailureInfo;
     assert.ok(timeoutInfo, `lastFailure should be a timeout failure, got ${JSON.stringify(startedAttrs.lastFailure)}`);
     assert.equal(timeoutInfo.timeoutType, common.encodeTimeoutType(common.TimeoutType.START_TO_CLOSE)); // 1
+    // The real server's wording and source for a server-side timeout.
+    assert.equal(startedAttrs.lastFailure.message, 'activity StartToClose timeout');
+    assert.equal(startedAttrs.lastFailure.source, 'Server');
   });
 
   serverTest('4. starting a workflow ID that is running raises WorkflowExecutionAlreadyStartedError', async () => {
@@ -209,6 +212,8 @@ describe('TypeScript SDK against a shared dev server', () => {
     assert.ok(caught instanceof WorkflowNotFoundError, `expected WorkflowNotFoundError, got ${caught?.name}: ${caught?.message}`);
     assert.ok(caught instanceof common.WorkflowNotFoundError);
     assert.equal(caught.workflowId, 'no-such-id');
+    // The SDK uses the gRPC status message (NOT_FOUND) as the error message.
+    assert.equal(caught.message, 'workflow not found for ID: no-such-id');
 
     let caughtDescribe;
     try {
@@ -220,6 +225,7 @@ describe('TypeScript SDK against a shared dev server', () => {
       caughtDescribe instanceof WorkflowNotFoundError,
       `describe(): expected WorkflowNotFoundError, got ${caughtDescribe?.name}: ${caughtDescribe?.message}`
     );
+    assert.equal(caughtDescribe.message, 'workflow not found for ID: no-such-id');
   });
 
   serverTest('6. describe() shows RUNNING while waiting and COMPLETED after', async () => {

@@ -9,6 +9,8 @@ const { it } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 
+const { WorkflowNotFoundError } = require('@temporalio/client');
+
 const h = require('../lib/harness');
 
 it('7. a workflow survives SIGKILL and restart of a server with --db-filename', { timeout: 90_000 }, async () => {
@@ -67,8 +69,10 @@ it('7. a workflow survives SIGKILL and restart of a server with --db-filename', 
       servers.push(second);
 
       // The run survived: same run, still running, A's completion still in history.
+      // (Retry only while the restarted server is not answering yet; NotFound means the run was lost.)
       const described = await h.waitFor('describe() after restart', async () => await handle.describe(), {
         timeoutMs: 15_000,
+        fatal: (err) => err instanceof WorkflowNotFoundError,
       });
       assert.equal(described.runId, handle.firstExecutionRunId);
       assert.equal(described.status.name, 'RUNNING');
