@@ -321,7 +321,7 @@ void Engine::handle_activity_timer(const TimerTask& task) {
       m.dispatch_activity(activity);
       Effects effects = std::move(m.effects());
       effects.entry = nullptr;
-      effects.run = nullptr;
+      effects.runs.clear();
       executor_.post([this, effects = std::move(effects)] { apply_effects(effects); });
       return;
     }

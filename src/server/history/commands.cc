@@ -3,12 +3,15 @@
 #include <set>
 
 #include "common/retry_policy.h"
+#include "common/uuid.h"
+#include "server/history/engine.h"
 
 namespace stead::server::history {
 
 namespace enums = temporal::api::enums::v1;
 namespace command = temporal::api::command::v1;
 using google::protobuf::Duration;
+using temporal::api::history::v1::HistoryEvent;
 
 namespace {
 
@@ -45,6 +48,57 @@ void merge_payload_map(google::protobuf::Map<std::string, temporal::api::common:
 }
 
 }  // namespace
+
+Successor successor_of(const v1::MutableState& ms, TimePoint now, std::string new_run_id) {
+  const auto& info = ms.info();
+  Successor next;
+  auto& r = next.request;
+  r.set_namespace_(info.namespace_());
+  r.set_workflow_id(info.workflow_id());
+  r.mutable_workflow_type()->set_name(info.workflow_type());
+  r.mutable_task_queue()->set_name(info.task_queue());
+  *r.mutable_input() = info.input();
+  *r.mutable_workflow_execution_timeout() = info.execution_timeout();
+  *r.mutable_workflow_run_timeout() = info.run_timeout();
+  *r.mutable_workflow_task_timeout() = info.task_timeout();
+  r.set_request_id(new_uuid());
+  if (info.has_retry_policy()) *r.mutable_retry_policy() = info.retry_policy();
+  r.set_cron_schedule(info.cron_schedule());
+  *r.mutable_memo() = info.memo();
+  *r.mutable_search_attributes() = info.search_attributes();
+  *r.mutable_header() = info.header();
+  next.params.run_id = std::move(new_run_id);
+  next.params.first_execution_run_id = info.first_execution_run_id();
+  next.params.continued_execution_run_id = info.run_id();
+  if (info.has_execution_expiration_time()) next.params.execution_expiration = from_proto(info.execution_expiration_time());
+  if (info.has_parent_execution()) {  // a child's chain still reports to its parent
+    next.params.parent_namespace = info.parent_namespace();
+    next.params.parent_execution = info.parent_execution();
+    next.params.parent_initiated_event_id = info.parent_initiated_event_id();
+  }
+  (void)now;
+  return next;
+}
+
+std::optional<Successor> retry_successor(const v1::MutableState& ms, const temporal::api::failure::v1::Failure& failure,
+                                         TimePoint now, enums::RetryState* state) {
+  const auto& info = ms.info();
+  if (!info.has_retry_policy()) {
+    *state = enums::RETRY_STATE_RETRY_POLICY_NOT_SET;
+    return std::nullopt;
+  }
+  std::optional<TimePoint> expiration;
+  if (info.has_execution_expiration_time()) expiration = from_proto(info.execution_expiration_time());
+  RetryDecision decision = next_retry(info.retry_policy(), info.attempt(), failure, now, expiration);
+  *state = decision.state;
+  if (decision.state != enums::RETRY_STATE_IN_PROGRESS) return std::nullopt;
+  Successor next = successor_of(ms, now, new_uuid());
+  next.params.attempt = info.attempt() + 1;
+  next.params.initiator = enums::CONTINUE_AS_NEW_INITIATOR_RETRY;
+  *next.request.mutable_workflow_start_delay() = to_proto_duration(decision.backoff);
+  *next.request.mutable_continued_failure() = failure;
+  return next;
+}
 
 Status normalize_activity(const v1::MutableState& ms, command::ScheduleActivityTaskCommandAttributes* a) {
   if (negative(a->schedule_to_close_timeout()) || negative(a->schedule_to_start_timeout()) ||
@@ -125,13 +179,54 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
                          "Failure is not set on command.");
         break;
+      case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const auto& attrs = c.continue_as_new_workflow_execution_command_attributes();
+        auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES;
+        if (blob_size(attrs.input()) > config.blob_size_limit_error)
+          return invalid(bad, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.");
+        if (negative(attrs.workflow_run_timeout()) || negative(attrs.workflow_task_timeout()) ||
+            negative(attrs.backoff_start_interval()))
+          return invalid(bad, "ContinueAsNewWorkflowExecutionCommandAttributes has a negative timeout.");
+        if (attrs.has_retry_policy()) {
+          auto policy = attrs.retry_policy();
+          apply_retry_policy_defaults(&policy);
+          if (Status s = validate_retry_policy(policy); !s.ok()) return invalid(bad, s.message());
+        }
+        break;
+      }
+      case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
+        const auto& attrs = c.start_child_workflow_execution_command_attributes();
+        auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES;
+        if (attrs.workflow_id().empty()) return invalid(bad, "Required field WorkflowId is not set.");
+        if (attrs.workflow_type().name().empty()) return invalid(bad, "Required field WorkflowType is not set.");
+        if (blob_size(attrs.input()) > config.blob_size_limit_error)
+          return invalid(bad, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.");
+        if (negative(attrs.workflow_execution_timeout()) || negative(attrs.workflow_run_timeout()) ||
+            negative(attrs.workflow_task_timeout()))
+          return invalid(bad, "StartChildWorkflowExecutionCommandAttributes has a negative timeout.");
+        break;
+      }
+      case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
+        const auto& attrs = c.signal_external_workflow_execution_command_attributes();
+        auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES;
+        if (attrs.execution().workflow_id().empty()) return invalid(bad, "WorkflowId is not set.");
+        if (attrs.signal_name().empty()) return invalid(bad, "SignalName is not set.");
+        if (blob_size(attrs.input()) > config.blob_size_limit_error)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_INPUT_SIZE, "Signal input exceeds size limit.");
+        break;
+      }
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+        if (c.request_cancel_external_workflow_execution_command_attributes().workflow_id().empty())
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+                         "WorkflowId is not set.");
+        break;
       case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_RECORD_MARKER:
       case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
       case enums::COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
         break;
       default:
-        return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+        return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_FEATURE_DISABLED,
                        "Command " + enums::CommandType_Name(c.command_type()) + " is not supported by this Stead server yet.");
     }
   }
@@ -253,6 +348,100 @@ bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_eve
         a->set_identity(identity);
         break;
       }
+      case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
+        auto attrs = c.start_child_workflow_execution_command_attributes();
+        const auto& info = ms.info();
+        if (attrs.namespace_().empty()) attrs.set_namespace_(info.namespace_());
+        if (attrs.task_queue().name().empty()) attrs.mutable_task_queue()->set_name(info.task_queue());
+        attrs.mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+        if (attrs.parent_close_policy() == enums::PARENT_CLOSE_POLICY_UNSPECIFIED)
+          attrs.set_parent_close_policy(enums::PARENT_CLOSE_POLICY_TERMINATE);
+        auto* event = m.add_event(enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED);
+        auto* a = event->mutable_start_child_workflow_execution_initiated_event_attributes();
+        a->set_namespace_(attrs.namespace_());
+        a->set_workflow_id(attrs.workflow_id());
+        *a->mutable_workflow_type() = attrs.workflow_type();
+        *a->mutable_task_queue() = attrs.task_queue();
+        *a->mutable_input() = attrs.input();
+        *a->mutable_workflow_execution_timeout() = attrs.workflow_execution_timeout();
+        *a->mutable_workflow_run_timeout() = attrs.workflow_run_timeout();
+        *a->mutable_workflow_task_timeout() = attrs.workflow_task_timeout();
+        a->set_parent_close_policy(attrs.parent_close_policy());
+        a->set_control(attrs.control());
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        a->set_workflow_id_reuse_policy(attrs.workflow_id_reuse_policy());
+        if (attrs.has_retry_policy()) *a->mutable_retry_policy() = attrs.retry_policy();
+        a->set_cron_schedule(attrs.cron_schedule());
+        *a->mutable_header() = attrs.header();
+        *a->mutable_memo() = attrs.memo();
+        *a->mutable_search_attributes() = attrs.search_attributes();
+        if (attrs.has_priority()) *a->mutable_priority() = attrs.priority();
+        if (c.has_user_metadata()) *event->mutable_user_metadata() = c.user_metadata();
+        v1::ChildInfo child;
+        child.set_initiated_event_id(event->event_id());
+        child.set_namespace_(attrs.namespace_());
+        child.set_workflow_id(attrs.workflow_id());
+        child.set_workflow_type(attrs.workflow_type().name());
+        child.set_parent_close_policy(attrs.parent_close_policy());
+        *child.mutable_attributes() = std::move(attrs);
+        (*ms.mutable_children())[event->event_id()] = std::move(child);
+        persistence::RunKey key{info.namespace_(), info.workflow_id(), info.run_id()};
+        int64_t id = event->event_id();
+        Engine& engine = m.engine();
+        m.after_commit([&engine, key, id] { engine.start_child(key, id); });
+        break;
+      }
+      case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+      case enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: {
+        const bool cancel = c.command_type() == enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION;
+        const auto& info = ms.info();
+        v1::ExternalRequest request;
+        request.set_cancel(cancel);
+        HistoryEvent* event;
+        if (cancel) {
+          const auto& attrs = c.request_cancel_external_workflow_execution_command_attributes();
+          request.set_namespace_(attrs.namespace_().empty() ? info.namespace_() : attrs.namespace_());
+          request.mutable_execution()->set_workflow_id(attrs.workflow_id());
+          request.mutable_execution()->set_run_id(attrs.run_id());
+          request.set_control(attrs.control());
+          request.set_child_workflow_only(attrs.child_workflow_only());
+          request.set_reason(attrs.reason());
+          event = m.add_event(enums::EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED);
+          auto* a = event->mutable_request_cancel_external_workflow_execution_initiated_event_attributes();
+          a->set_workflow_task_completed_event_id(completed_event_id);
+          a->set_namespace_(request.namespace_());
+          *a->mutable_workflow_execution() = request.execution();
+          a->set_control(attrs.control());
+          a->set_child_workflow_only(attrs.child_workflow_only());
+          a->set_reason(attrs.reason());
+        } else {
+          const auto& attrs = c.signal_external_workflow_execution_command_attributes();
+          request.set_namespace_(attrs.namespace_().empty() ? info.namespace_() : attrs.namespace_());
+          *request.mutable_execution() = attrs.execution();
+          request.set_signal_name(attrs.signal_name());
+          *request.mutable_input() = attrs.input();
+          *request.mutable_header() = attrs.header();
+          request.set_control(attrs.control());
+          request.set_child_workflow_only(attrs.child_workflow_only());
+          event = m.add_event(enums::EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED);
+          auto* a = event->mutable_signal_external_workflow_execution_initiated_event_attributes();
+          a->set_workflow_task_completed_event_id(completed_event_id);
+          a->set_namespace_(request.namespace_());
+          *a->mutable_workflow_execution() = attrs.execution();
+          a->set_signal_name(attrs.signal_name());
+          *a->mutable_input() = attrs.input();
+          a->set_control(attrs.control());
+          a->set_child_workflow_only(attrs.child_workflow_only());
+          *a->mutable_header() = attrs.header();
+        }
+        request.set_initiated_event_id(event->event_id());
+        (*ms.mutable_external_requests())[event->event_id()] = std::move(request);
+        persistence::RunKey key{info.namespace_(), info.workflow_id(), info.run_id()};
+        int64_t id = event->event_id();
+        Engine& engine = m.engine();
+        m.after_commit([&engine, key, id] { engine.deliver_external(key, id); });
+        break;
+      }
       case enums::COMMAND_TYPE_RECORD_MARKER: {
         const auto& attrs = c.record_marker_command_attributes();
         auto* event = m.add_event(enums::EVENT_TYPE_MARKER_RECORDED);
@@ -295,13 +484,63 @@ bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_eve
         break;
       }
       case enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: {
+        const auto& failure = c.fail_workflow_execution_command_attributes().failure();
+        enums::RetryState retry_state;
+        m.successor() = retry_successor(ms, failure, m.now(), &retry_state);
         auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
         auto* a = event->mutable_workflow_execution_failed_event_attributes();
-        *a->mutable_failure() = c.fail_workflow_execution_command_attributes().failure();
+        *a->mutable_failure() = failure;
         a->set_workflow_task_completed_event_id(completed_event_id);
-        a->set_retry_state(ms.info().has_retry_policy() ? enums::RETRY_STATE_NON_RETRYABLE_FAILURE
-                                                        : enums::RETRY_STATE_RETRY_POLICY_NOT_SET);
+        a->set_retry_state(retry_state);
+        if (m.successor()) {
+          a->set_new_execution_run_id(m.successor()->params.run_id);
+          ms.mutable_info()->set_new_execution_run_id(m.successor()->params.run_id);
+        }
         m.close_run(enums::WORKFLOW_EXECUTION_STATUS_FAILED, event->event_id());
+        closed = true;
+        break;
+      }
+      case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const auto& attrs = c.continue_as_new_workflow_execution_command_attributes();
+        Successor next = successor_of(ms, m.now(), new_uuid());
+        auto& r = next.request;
+        if (!attrs.workflow_type().name().empty()) *r.mutable_workflow_type() = attrs.workflow_type();
+        if (!attrs.task_queue().name().empty()) r.mutable_task_queue()->set_name(attrs.task_queue().name());
+        *r.mutable_input() = attrs.input();
+        if (positive(attrs.workflow_run_timeout())) *r.mutable_workflow_run_timeout() = attrs.workflow_run_timeout();
+        if (positive(attrs.workflow_task_timeout())) *r.mutable_workflow_task_timeout() = attrs.workflow_task_timeout();
+        if (attrs.has_retry_policy()) *r.mutable_retry_policy() = attrs.retry_policy();
+        if (attrs.has_memo()) *r.mutable_memo() = attrs.memo();
+        if (attrs.has_search_attributes()) *r.mutable_search_attributes() = attrs.search_attributes();
+        if (attrs.has_header()) *r.mutable_header() = attrs.header();
+        if (!attrs.cron_schedule().empty()) r.set_cron_schedule(attrs.cron_schedule());
+        *r.mutable_workflow_start_delay() = attrs.backoff_start_interval();
+        if (attrs.has_failure()) *r.mutable_continued_failure() = attrs.failure();
+        if (attrs.has_last_completion_result()) *r.mutable_last_completion_result() = attrs.last_completion_result();
+        next.params.initiator = attrs.initiator() == enums::CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED
+                                    ? enums::CONTINUE_AS_NEW_INITIATOR_WORKFLOW
+                                    : attrs.initiator();
+
+        auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+        auto* a = event->mutable_workflow_execution_continued_as_new_event_attributes();
+        a->set_new_execution_run_id(next.params.run_id);
+        *a->mutable_workflow_type() = r.workflow_type();
+        a->mutable_task_queue()->set_name(r.task_queue().name());
+        a->mutable_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
+        *a->mutable_input() = r.input();
+        *a->mutable_workflow_run_timeout() = r.workflow_run_timeout();
+        *a->mutable_workflow_task_timeout() = r.workflow_task_timeout();
+        a->set_workflow_task_completed_event_id(completed_event_id);
+        *a->mutable_backoff_start_interval() = attrs.backoff_start_interval();
+        a->set_initiator(next.params.initiator);
+        if (attrs.has_failure()) *a->mutable_failure() = attrs.failure();
+        if (attrs.has_last_completion_result()) *a->mutable_last_completion_result() = attrs.last_completion_result();
+        *a->mutable_header() = r.header();
+        *a->mutable_memo() = r.memo();
+        *a->mutable_search_attributes() = r.search_attributes();
+        m.close_run(enums::WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, event->event_id());
+        ms.mutable_info()->set_new_execution_run_id(next.params.run_id);
+        m.successor() = std::move(next);
         closed = true;
         break;
       }

@@ -30,6 +30,13 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
 // workflow task is needed right away (e.g. an activity cancelled before it started).
 bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_event_id, const std::string& identity);
 
+// The next run of `ms`'s chain with the same type, queue, input and options (callers adjust).
+Successor successor_of(const v1::MutableState& ms, TimePoint now, std::string new_run_id);
+// The retry of a failed or timed-out run under its retry policy, or nullopt with *state
+// saying why not (RETRY_POLICY_NOT_SET, MAXIMUM_ATTEMPTS_REACHED, TIMEOUT, ...).
+std::optional<Successor> retry_successor(const v1::MutableState& ms, const temporal::api::failure::v1::Failure& failure,
+                                         TimePoint now, temporal::api::enums::v1::RetryState* state);
+
 // Normalizes activity timeouts and retry policy as the Go server does (§3.1, §3.2).
 // INVALID_ARGUMENT when neither schedule-to-close nor start-to-close is set.
 Status normalize_activity(const v1::MutableState& ms,

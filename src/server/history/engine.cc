@@ -156,6 +156,17 @@ void Engine::rearm_run(Run& run, Effects& effects) {
             from_proto(activity.first_scheduled_time()) + from_proto(activity.schedule_to_close_timeout()), id, 0);
     }
   }
+  if (run.open() && from_proto(info.run_timeout()) > Duration::zero()) {
+    timer(TimerKind::kWorkflowRunTimeout, from_proto(info.execution_time()) + from_proto(info.run_timeout()), 0, 0);
+  }
+  // Cross-workflow steps a crash interrupted are redone (they are idempotent).
+  persistence::RunKey key{info.namespace_(), info.workflow_id(), info.run_id()};
+  for (const auto& [id, child] : ms.children()) {
+    if (child.run_id().empty()) effects.followups.push_back([this, key, id = id] { start_child(key, id); });
+  }
+  for (const auto& [id, request] : ms.external_requests()) {
+    effects.followups.push_back([this, key, id = id] { deliver_external(key, id); });
+  }
   for (const auto& [timer_id, user_timer] : ms.timers()) {
     timer(TimerKind::kUserTimer, from_proto(user_timer.fire_time()), user_timer.started_event_id(), 0, 0, timer_id);
   }
@@ -229,14 +240,17 @@ void Engine::commit(Mutation& mutation, std::function<void(Status)> then) {
 
 // REQUIRES: no entry lock held (matching may hand a task to a poll, which calls back in).
 void Engine::apply_effects(const Effects& effects) {
-  if (effects.entry && effects.run) {
+  if (effects.entry && !effects.runs.empty()) {
     std::vector<std::shared_ptr<HistoryWaiter>> waiters;
     {
       std::lock_guard lock(effects.entry->mu);
-      Run& run = *effects.run;
-      run.committed_next_event_id = std::max(run.committed_next_event_id, effects.committed_next_event_id);
-      if (effects.committed_close_event_id) run.committed_close_event_id = effects.committed_close_event_id;
-      waiters.swap(run.waiters);
+      for (const auto& mark : effects.runs) {
+        Run& run = *mark.run;
+        run.committed_next_event_id = std::max(run.committed_next_event_id, mark.committed_next_event_id);
+        if (mark.committed_close_event_id) run.committed_close_event_id = mark.committed_close_event_id;
+        waiters.insert(waiters.end(), run.waiters.begin(), run.waiters.end());
+        run.waiters.clear();
+      }
     }
     for (auto& waiter : waiters) {
       if (!waiter->taken.exchange(true)) executor_.post(std::move(waiter->wake));
@@ -244,6 +258,7 @@ void Engine::apply_effects(const Effects& effects) {
   }
   for (const auto& [key, task] : effects.tasks) matching_.add_task(key, task);
   for (const auto& [task, deadline] : effects.timers) arm_timer(task, deadline);
+  for (const auto& followup : effects.followups) followup();
 }
 
 void Engine::arm_timer(const TimerTask& task, TimePoint deadline) {
@@ -268,6 +283,9 @@ void Engine::on_timer(const TimerTask& task) {
       break;
     case TimerKind::kUserTimer:
       handle_user_timer(task);
+      break;
+    case TimerKind::kWorkflowRunTimeout:
+      handle_run_timeout(task);
       break;
   }
 }

@@ -24,35 +24,18 @@
 #include "common/executor.h"
 #include "common/status.h"
 #include "server/history/config.h"
+#include "server/history/new_run.h"
 #include "server/matching/matching.h"
 #include "server/persistence/store.h"
 #include "server/timers/clock.h"
 #include "server/timers/timer_queue.h"
 #include "stead/server/v1/mutable_state.pb.h"
+#include "temporal/api/history/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
 namespace stead::server::history {
 
 namespace wsv1 = temporal::api::workflowservice::v1;
-
-// A signal delivered with a start (SignalWithStart) or on its own.
-struct SignalParams {
-  std::string signal_name;
-  temporal::api::common::v1::Payloads input;
-  std::string identity;
-  temporal::api::common::v1::Header header;
-  std::string request_id;
-};
-
-// Inputs of a new run: a start request plus, for continue-as-new and retries, its lineage.
-struct NewRunParams {
-  const SignalParams* signal = nullptr;  // SignalWithStart: recorded before the first task
-  const wsv1::StartWorkflowExecutionRequest* request = nullptr;
-  int32_t attempt = 1;
-  std::string first_execution_run_id;      // empty: the new run is the first of its chain
-  std::string continued_execution_run_id;  // run this one continues, if any
-  temporal::api::enums::v1::ContinueAsNewInitiator initiator{};
-};
 
 template <class T>
 using Reply = std::function<void(Status, T)>;
@@ -136,6 +119,14 @@ class Engine {
   // Moves work off a worker's sticky queue (ShutdownWorker).
   void release_sticky_queue(const std::string& ns, const std::string& sticky_queue);
 
+  // ---- Cross-workflow steps (children.cc), run after the initiating commit ----
+  void start_child(const persistence::RunKey& parent, int64_t initiated_id);
+  void deliver_external(const persistence::RunKey& source, int64_t initiated_id);
+  // Records the final close of a child's chain on its parent.
+  void notify_parent(const stead::server::v1::ExecutionInfo& child, const temporal::api::history::v1::HistoryEvent& close_event);
+  void apply_parent_close_policy(const std::string& ns, const stead::server::v1::ChildInfo& child,
+                                 const std::string& parent_id);
+
   const Config& config() const { return config_; }
   const timers::Clock& clock() const { return clock_; }
 
@@ -181,6 +172,8 @@ class Engine {
   // start_run writes its first events. REQUIRES: entry's mutex held.
   std::string create_run(WorkflowEntry& entry, const NewRunParams& params);
   void start_run(Mutation& mutation, const NewRunParams& params);
+  // Starts the closing mutation's successor run (if any) inside the same commit.
+  void start_successor(WorkflowEntry& entry, Mutation& closing);
   // Appends WorkflowExecutionTerminated and closes the run (terminate_workflow.cc).
   void terminate_run(Mutation& mutation, const std::string& reason, const temporal::api::common::v1::Payloads* details,
                      const std::string& identity);
@@ -190,9 +183,12 @@ class Engine {
   void handle_activity_timer(const TimerTask& task);
   void handle_workflow_backoff_timer(const TimerTask& task);
   void handle_user_timer(const TimerTask& task);
+  void handle_run_timeout(const TimerTask& task);
   void reschedule_sticky_task(const matching::TaskRef& task);
 
   void rearm_run(Run& run, Effects& effects);
+  void record_child_started(const persistence::RunKey& parent, int64_t initiated_id, const std::string& child_run_id,
+                            const Status& status);
 
   // Queries: attach buffered ones to a starting workflow task, deliver answers from a
   // completion, and send the rest as standalone query tasks when no workflow task will come.

@@ -13,7 +13,23 @@ namespace enums = temporal::api::enums::v1;
 Mutation::Mutation(Engine& engine, std::shared_ptr<WorkflowEntry> entry, Run& run)
     : engine_(engine), entry_(std::move(entry)), run_(run), now_(engine.clock().now()) {
   effects_.entry = entry_;
-  effects_.run = &run_;
+}
+
+void Mutation::absorb(Mutation& other) {
+  other.finish();
+  auto move_rows = [](auto& into, auto& from) {
+    for (auto& row : from) into.push_back(std::move(row));
+    from.clear();
+  };
+  move_rows(batch_.namespaces, other.batch_.namespaces);
+  move_rows(batch_.executions, other.batch_.executions);
+  move_rows(batch_.current_runs, other.batch_.current_runs);
+  move_rows(batch_.events, other.batch_.events);
+  move_rows(batch_.visibility, other.batch_.visibility);
+  move_rows(effects_.tasks, other.effects_.tasks);
+  move_rows(effects_.timers, other.effects_.timers);
+  move_rows(effects_.runs, other.effects_.runs);
+  move_rows(effects_.followups, other.effects_.followups);
 }
 
 HistoryEvent* Mutation::add_event(EventType type) {
@@ -41,6 +57,12 @@ bool Mutation::flush_buffered_events() {
   if (run_.ms.buffered_events_size() == 0) return false;
   // Activity close events reference their ActivityTaskStarted, which gets its id only now.
   std::map<int64_t, int64_t> started_by_scheduled;
+  // Likewise child close events and their ChildWorkflowExecutionStarted.
+  std::map<int64_t, int64_t> child_started_by_initiated;
+  auto fix_child = [&](auto* attrs) {
+    auto it = child_started_by_initiated.find(attrs->initiated_event_id());
+    if (it != child_started_by_initiated.end()) attrs->set_started_event_id(it->second);
+  };
   for (auto& buffered : *run_.ms.mutable_buffered_events()) {
     HistoryEvent* event = add_event(buffered.event_type());
     int64_t id = event->event_id();
@@ -50,6 +72,28 @@ bool Mutation::flush_buffered_events() {
     switch (event->event_type()) {
       case enums::EVENT_TYPE_ACTIVITY_TASK_STARTED:
         started_by_scheduled[event->activity_task_started_event_attributes().scheduled_event_id()] = id;
+        break;
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: {
+        int64_t initiated = event->child_workflow_execution_started_event_attributes().initiated_event_id();
+        child_started_by_initiated[initiated] = id;
+        auto it = run_.ms.mutable_children()->find(initiated);
+        if (it != run_.ms.mutable_children()->end()) it->second.set_started_event_id(id);
+        break;
+      }
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+        fix_child(event->mutable_child_workflow_execution_completed_event_attributes());
+        break;
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+        fix_child(event->mutable_child_workflow_execution_failed_event_attributes());
+        break;
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
+        fix_child(event->mutable_child_workflow_execution_canceled_event_attributes());
+        break;
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
+        fix_child(event->mutable_child_workflow_execution_timed_out_event_attributes());
+        break;
+      case enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
+        fix_child(event->mutable_child_workflow_execution_terminated_event_attributes());
         break;
       case enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
         auto* a = event->mutable_activity_task_completed_event_attributes();
@@ -116,6 +160,15 @@ void Mutation::close_run(enums::WorkflowExecutionStatus status, int64_t close_ev
   info->set_status(status);
   info->set_close_event_id(close_event_id);
   *info->mutable_close_time() = to_proto(now_);
+  // Children follow their parent's close policy once this close is durable.
+  for (const auto& [id, child] : ms.children()) {
+    if (child.parent_close_policy() == enums::PARENT_CLOSE_POLICY_ABANDON || child.run_id().empty()) continue;
+    Engine& engine = engine_;
+    after_commit([&engine, ns = info->namespace_(), child = child, parent = info->workflow_id()] {
+      engine.apply_parent_close_policy(ns, child, parent);
+    });
+  }
+  ms.clear_children();
   ms.clear_workflow_task();
   ms.clear_sticky();
   ms.clear_activities();
@@ -155,10 +208,17 @@ void Mutation::finish() {
     batch_.events.push_back({key, event.event_id(), std::move(bytes)});
   }
   batch_.executions.push_back({key, ms.SerializeAsString(), run_.open()});
+  // A child's chain that ends here reports to its parent.
+  if (!run_.open() && info.has_parent_execution() && !successor_) {
+    for (const auto& event : new_events_) {
+      if (event.event_id() != info.close_event_id()) continue;
+      Engine& engine = engine_;
+      after_commit([&engine, info = info, event = event] { engine.notify_parent(info, event); });
+    }
+  }
   if (make_current_) batch_.current_runs.push_back({key.ns, key.workflow_id, key.run_id});
   if (visibility_dirty_) batch_.visibility.push_back(visibility_row(ms));
-  effects_.committed_next_event_id = ms.next_event_id();
-  effects_.committed_close_event_id = info.close_event_id();
+  effects_.runs.push_back({&run_, ms.next_event_id(), info.close_event_id()});
 }
 
 persistence::VisibilityRow visibility_row(const v1::MutableState& ms) {

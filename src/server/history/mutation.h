@@ -6,11 +6,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <deque>
 #include <vector>
 
 #include "common/time_util.h"
+#include "server/history/new_run.h"
 #include "server/history/run.h"
 #include "server/persistence/store.h"
 #include "temporal/api/history/v1/message.pb.h"
@@ -24,6 +26,9 @@ class Mutation {
   Mutation(Engine& engine, std::shared_ptr<WorkflowEntry> entry, Run& run);
 
   Run& run() { return run_; }
+  Engine& engine() { return engine_; }
+  // Runs `fn` on the engine's executor after the commit, with no entry lock held.
+  void after_commit(std::function<void()> fn) { effects_.followups.push_back(std::move(fn)); }
   v1::MutableState& ms() { return run_.ms; }
   TimePoint now() const { return now_; }
   Effects& effects() { return effects_; }
@@ -51,6 +56,11 @@ class Mutation {
   void touch_visibility() { visibility_dirty_ = true; }
   void make_current() { make_current_ = true; }
 
+  // A run to start in the same commit once this one has closed (continue-as-new, retry).
+  std::optional<Successor>& successor() { return successor_; }
+  // Takes over another (finished) mutation of the same workflow id: one commit for both.
+  void absorb(Mutation& other);
+
   // Serializes the run and the new events into the batch. Call once, before committing.
   void finish();
 
@@ -62,6 +72,7 @@ class Mutation {
   Effects effects_;
   persistence::WriteBatch batch_;
   std::deque<temporal::api::history::v1::HistoryEvent> new_events_;  // deque: add_event pointers stay valid
+  std::optional<Successor> successor_;
   bool visibility_dirty_ = false;
   bool make_current_ = false;
 };

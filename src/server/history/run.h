@@ -50,6 +50,7 @@ enum class TimerKind {
   kWorkflowTaskStartToClose,
   kWorkflowTaskStickyScheduleToStart,
   kWorkflowBackoff,  // first workflow task after a start delay
+  kWorkflowRunTimeout,
   kActivityScheduleToStart,
   kActivityStartToClose,
   kActivityScheduleToClose,
@@ -75,11 +76,18 @@ struct TimerTask {
 struct Effects {
   std::vector<std::pair<matching::QueueKey, matching::TaskRef>> tasks;
   std::vector<std::pair<TimerTask, TimePoint>> timers;
-  // The mutated run; after the commit its committed_* marks advance and its waiters wake.
+  // The mutated runs (a closing run and its successor share one commit); after the commit
+  // their committed_* marks advance and their history waiters wake.
+  struct RunMark {
+    Run* run = nullptr;
+    int64_t committed_next_event_id = 0;
+    int64_t committed_close_event_id = 0;
+  };
   std::shared_ptr<WorkflowEntry> entry;
-  Run* run = nullptr;
-  int64_t committed_next_event_id = 0;
-  int64_t committed_close_event_id = 0;
+  std::vector<RunMark> runs;
+  // Work on other workflows (start a child, signal, cancel, tell a parent), run after the
+  // commit without any entry lock held.
+  std::vector<std::function<void()>> followups;
 };
 
 }  // namespace stead::server::history

@@ -3,6 +3,7 @@
 #include "common/error_details.h"
 #include "common/retry_policy.h"
 #include "common/uuid.h"
+#include "server/history/commands.h"
 #include "server/history/engine.h"
 #include "server/history/mutation.h"
 #include "server/history/start_validation.h"
@@ -148,7 +149,7 @@ void Engine::start_workflow(wsv1::StartWorkflowExecutionRequest request,
 }
 
 std::string Engine::create_run(WorkflowEntry& entry, const NewRunParams& params) {
-  std::string run_id = new_uuid();
+  std::string run_id = params.run_id.empty() ? new_uuid() : params.run_id;
   auto run = std::make_unique<Run>();
   run->ms.set_next_event_id(1);
   auto* info = run->ms.mutable_info();
@@ -178,6 +179,14 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   task_timeout = std::min(task_timeout, config_.max_workflow_task_timeout);
   if (run_timeout > Duration::zero()) task_timeout = std::min(task_timeout, run_timeout);
   Duration start_delay = from_proto(r.workflow_start_delay());
+  // A run of a chain (continue-as-new, retry) keeps the chain's deadline.
+  std::optional<TimePoint> expiration = params.execution_expiration;
+  if (!expiration && execution_timeout > Duration::zero()) expiration = now + execution_timeout;
+  if (expiration) {
+    Duration remaining = std::max<Duration>(*expiration - now, std::chrono::milliseconds(1));
+    if (run_timeout == Duration::zero() || run_timeout > remaining) run_timeout = remaining;
+    if (task_timeout > run_timeout) task_timeout = run_timeout;
+  }
 
   const std::string first_run_id = params.first_execution_run_id.empty() ? info->run_id() : params.first_execution_run_id;
   info->set_first_execution_run_id(first_run_id);
@@ -188,7 +197,7 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   *info->mutable_task_timeout() = to_proto_duration(task_timeout);
   *info->mutable_start_time() = to_proto(now);
   *info->mutable_execution_time() = to_proto(now + start_delay);
-  if (execution_timeout > Duration::zero()) *info->mutable_execution_expiration_time() = to_proto(now + execution_timeout);
+  if (expiration) *info->mutable_execution_expiration_time() = to_proto(*expiration);
   info->set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   info->set_start_request_id(r.request_id());
   if (r.has_retry_policy()) {
@@ -198,6 +207,9 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   info->set_attempt(params.attempt > 0 ? params.attempt : 1);
   *info->mutable_memo() = r.memo();
   *info->mutable_search_attributes() = r.search_attributes();
+  *info->mutable_input() = r.input();
+  *info->mutable_header() = r.header();
+  info->set_cron_schedule(r.cron_schedule());
 
   auto* event = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
   auto* a = event->mutable_workflow_execution_started_event_attributes();
@@ -225,6 +237,14 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   a->set_workflow_id(r.workflow_id());
   a->mutable_root_workflow_execution()->set_workflow_id(r.workflow_id());
   a->mutable_root_workflow_execution()->set_run_id(info->run_id());
+  if (!params.parent_execution.workflow_id().empty()) {
+    info->set_parent_namespace(params.parent_namespace);
+    *info->mutable_parent_execution() = params.parent_execution;
+    info->set_parent_initiated_event_id(params.parent_initiated_event_id);
+    a->set_parent_workflow_namespace(params.parent_namespace);
+    *a->mutable_parent_workflow_execution() = params.parent_execution;
+    a->set_parent_initiated_event_id(params.parent_initiated_event_id);
+  }
   if (!params.continued_execution_run_id.empty()) {
     a->set_continued_execution_run_id(params.continued_execution_run_id);
     a->set_initiator(params.initiator);
@@ -237,11 +257,58 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
     add_signal(mutation, params.signal->signal_name, params.signal->input, params.signal->identity,
                params.signal->header, params.signal->request_id, /*schedule_task=*/false);
   }
+  if (run_timeout > Duration::zero()) mutation.add_timer(TimerKind::kWorkflowRunTimeout, now + start_delay + run_timeout, 0);
   if (start_delay > Duration::zero()) {
     mutation.add_timer(TimerKind::kWorkflowBackoff, now + start_delay, 1);
   } else {
     mutation.schedule_workflow_task();
   }
+}
+
+void Engine::start_successor(WorkflowEntry& entry, Mutation& closing) {
+  if (!closing.successor()) return;
+  Successor& next = *closing.successor();
+  next.params.request = &next.request;
+  std::string run_id = create_run(entry, next.params);
+  Mutation mutation(*this, closing.effects().entry, *entry.runs[run_id]);
+  start_run(mutation, next.params);
+  closing.absorb(mutation);
+}
+
+void Engine::handle_run_timeout(const TimerTask& task) {
+  auto entry = entry_for(task.ns, task.workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (!find_run(*entry, task.ns, task.workflow_id, task.run_id, &run).ok() || !run->open()) return;
+  Mutation m(*this, entry, *run);
+  temporal::api::failure::v1::Failure failure;
+  failure.set_message("workflow timeout");
+  failure.set_source("Server");
+  failure.mutable_timeout_failure_info()->set_timeout_type(enums::TIMEOUT_TYPE_START_TO_CLOSE);
+  enums::RetryState retry_state;
+  m.successor() = retry_successor(run->ms, failure, m.now(), &retry_state);
+  if (!m.successor() && retry_state != enums::RETRY_STATE_RETRY_POLICY_NOT_SET) retry_state = enums::RETRY_STATE_TIMEOUT;
+  auto& ms = run->ms;
+  if (ms.has_workflow_task() && ms.workflow_task().started_event_id() != 0) {
+    // The worker's task dies with the run; its completion will get NOT_FOUND.
+    auto* failed = m.add_event(enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    auto* fa = failed->mutable_workflow_task_failed_event_attributes();
+    fa->set_scheduled_event_id(ms.workflow_task().scheduled_event_id());
+    fa->set_started_event_id(ms.workflow_task().started_event_id());
+    fa->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
+    ms.clear_workflow_task();
+  }
+  m.flush_buffered_events();
+  auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT);
+  auto* a = event->mutable_workflow_execution_timed_out_event_attributes();
+  a->set_retry_state(retry_state);
+  if (m.successor()) {
+    a->set_new_execution_run_id(m.successor()->params.run_id);
+    ms.mutable_info()->set_new_execution_run_id(m.successor()->params.run_id);
+  }
+  m.close_run(enums::WORKFLOW_EXECUTION_STATUS_TIMED_OUT, event->event_id());
+  start_successor(*entry, m);
+  commit(m, nullptr);
 }
 
 void Engine::handle_workflow_backoff_timer(const TimerTask& task) {

@@ -150,15 +150,13 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
     validation.message = "UnhandledCommand";
   }
   if (!validation.ok()) {
-    add_workflow_task_failed(m, validation.cause, nullptr, validation.message, request.identity());
-    retry_workflow_task(m, validation.cause == enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND);
-    if (validation.cause == enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) {
-      m.ms().set_next_workflow_task_attempt(1);
-    }
+    const bool unhandled = validation.cause == enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
     std::string message = validation.message;
-    return commit(m, [reply, message](Status s) {
-      reply(s.ok() ? Status::InvalidArgument(message) : s, {});
-    });
+    // A retried task that fails the same way again would spin: let it time out instead (as Go).
+    if (!unhandled && ms.workflow_task().attempt() > 1) return reply(Status::InvalidArgument(message), {});
+    add_workflow_task_failed(m, validation.cause, nullptr, validation.message, request.identity());
+    retry_workflow_task(m, unhandled);  // the flushed events make it attempt 1 again
+    return commit(m, [reply, message](Status s) { reply(s.ok() ? Status::InvalidArgument(message) : s, {}); });
   }
 
   const auto& wt = ms.workflow_task();
@@ -184,6 +182,7 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
 
   bool new_task_needed = apply_commands(m, request.commands(), completed_id, request.identity());
   ms.set_last_completed_wft_started_event_id(started_id);
+  start_successor(*entry, m);
   if (run->open()) {
     ms.clear_workflow_task();
     bool had_events = m.flush_buffered_events();
