@@ -31,6 +31,8 @@ void fill_namespace(const stead::server::v1::NamespaceRecord& record, wsv1::Desc
   info->set_description(record.description());
   info->set_owner_email(record.owner_email());
   info->set_id(record.id());
+  info->mutable_capabilities()->set_sync_update(true);
+  info->mutable_capabilities()->set_async_update(true);
   for (const auto& [k, v] : record.data()) (*info->mutable_data())[k] = v;
   auto* config = out->mutable_config();
   *config->mutable_workflow_execution_retention_ttl() = record.retention();
@@ -42,6 +44,12 @@ void fill_namespace(const stead::server::v1::NamespaceRecord& record, wsv1::Desc
 }
 
 }  // namespace
+
+// Server-side long polls answer a second before the caller gives up, and at least every 20 s.
+TimePoint WorkflowService::long_poll_until(const CallInfo& call) const {
+  return std::min(call.deadline - std::chrono::seconds(1),
+                  std::chrono::system_clock::now() + engine_.config().history_long_poll_interval);
+}
 
 WorkflowService::WorkflowService(history::Engine& engine, matching::Matching& matching, std::string server_version)
     : engine_(engine), matching_(matching), server_version_(std::move(server_version)) {}
@@ -167,10 +175,7 @@ void WorkflowService::register_routes(RpcRouter& router) {
       router, "GetWorkflowExecutionHistory",
       [this](const CallInfo& call, wsv1::GetWorkflowExecutionHistoryRequest request,
              Responder<wsv1::GetWorkflowExecutionHistoryResponse> responder) {
-        // Answer a long poll a second before the caller gives up, and at most every 20 s.
-        TimePoint wait_until = std::min(call.deadline - std::chrono::seconds(1),
-                                        std::chrono::system_clock::now() + engine_.config().history_long_poll_interval);
-        engine_.get_history(std::move(request), wait_until, reply_to(responder));
+        engine_.get_history(std::move(request), long_poll_until(call), reply_to(responder));
       });
 
   route<wsv1::PollWorkflowTaskQueueRequest, wsv1::PollWorkflowTaskQueueResponse>(
@@ -344,6 +349,20 @@ void WorkflowService::register_routes(RpcRouter& router) {
       [this](const CallInfo&, wsv1::RespondQueryTaskCompletedRequest request,
              Responder<wsv1::RespondQueryTaskCompletedResponse> responder) {
         engine_.respond_query_task(std::move(request), reply_to(responder));
+      });
+
+  route<wsv1::UpdateWorkflowExecutionRequest, wsv1::UpdateWorkflowExecutionResponse>(
+      router, "UpdateWorkflowExecution",
+      [this](const CallInfo& call, wsv1::UpdateWorkflowExecutionRequest request,
+             Responder<wsv1::UpdateWorkflowExecutionResponse> responder) {
+        engine_.update_workflow(std::move(request), long_poll_until(call), reply_to(responder));
+      });
+
+  route<wsv1::PollWorkflowExecutionUpdateRequest, wsv1::PollWorkflowExecutionUpdateResponse>(
+      router, "PollWorkflowExecutionUpdate",
+      [this](const CallInfo& call, wsv1::PollWorkflowExecutionUpdateRequest request,
+             Responder<wsv1::PollWorkflowExecutionUpdateResponse> responder) {
+        engine_.poll_update(std::move(request), long_poll_until(call), reply_to(responder));
       });
 
   route<wsv1::ShutdownWorkerRequest, wsv1::ShutdownWorkerResponse>(

@@ -23,6 +23,8 @@ class WorkflowService {
   void route(RpcRouter& router, const std::string& method,
              std::function<void(const CallInfo&, Req, Responder<Resp>)> handler, bool check_namespace = true);
 
+  TimePoint long_poll_until(const CallInfo& call) const;
+
   history::Engine& engine_;
   matching::Matching& matching_;
   const std::string server_version_;

@@ -127,7 +127,8 @@ Status normalize_activity(const v1::MutableState& ms, command::ScheduleActivityT
   return validate_retry_policy(a->retry_policy());
 }
 
-CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands) {
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands,
+                                    const Messages& messages) {
   CommandValidation result;
   std::set<std::string> activity_ids;
   for (const auto& [id, activity] : ms.activities()) activity_ids.insert(activity.activity_id());
@@ -220,6 +221,15 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
                          "WorkflowId is not set.");
         break;
+      case enums::COMMAND_TYPE_PROTOCOL_MESSAGE: {
+        const std::string& id = c.protocol_message_command_attributes().message_id();
+        bool found = false;
+        for (const auto& message : messages) found = found || message.id() == id;
+        if (!found)
+          return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+                         "ProtocolMessageCommand refers to unknown message " + id);
+        break;
+      }
       case enums::COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case enums::COMMAND_TYPE_RECORD_MARKER:
       case enums::COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
@@ -233,8 +243,10 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
   return result;
 }
 
-bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_event_id, const std::string& identity) {
+bool apply_commands(Mutation& m, const Commands& commands, const Messages& messages, int64_t completed_event_id,
+                    const std::string& identity) {
   auto& ms = m.ms();
+  std::set<std::string> applied_messages;
   bool new_task_needed = false;
   bool closed = false;
   for (const auto& c : commands) {
@@ -442,6 +454,14 @@ bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_eve
         m.after_commit([&engine, key, id] { engine.deliver_external(key, id); });
         break;
       }
+      case enums::COMMAND_TYPE_PROTOCOL_MESSAGE: {
+        const std::string& id = c.protocol_message_command_attributes().message_id();
+        for (const auto& message : messages) {
+          if (message.id() != id || !applied_messages.insert(id).second) continue;
+          m.engine().apply_update_message(m, message, completed_event_id);
+        }
+        break;
+      }
       case enums::COMMAND_TYPE_RECORD_MARKER: {
         const auto& attrs = c.record_marker_command_attributes();
         auto* event = m.add_event(enums::EVENT_TYPE_MARKER_RECORDED);
@@ -556,6 +576,11 @@ bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_eve
       default:
         break;  // rejected by validate_commands
     }
+  }
+  // Messages without a command of their own (rejections carry no event).
+  for (const auto& message : messages) {
+    if (closed && !message.body().Is<temporal::api::update::v1::Rejection>()) continue;
+    if (applied_messages.insert(message.id()).second) m.engine().apply_update_message(m, message, completed_event_id);
   }
   return new_task_needed;
 }

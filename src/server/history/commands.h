@@ -8,11 +8,13 @@
 #include "server/history/config.h"
 #include "server/history/mutation.h"
 #include "temporal/api/command/v1/message.pb.h"
+#include "temporal/api/protocol/v1/message.pb.h"
 #include "temporal/api/enums/v1/failed_cause.pb.h"
 
 namespace stead::server::history {
 
 using Commands = google::protobuf::RepeatedPtrField<temporal::api::command::v1::Command>;
+using Messages = google::protobuf::RepeatedPtrField<temporal::api::protocol::v1::Message>;
 
 struct CommandValidation {
   temporal::api::enums::v1::WorkflowTaskFailedCause cause = temporal::api::enums::v1::WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED;
@@ -23,12 +25,16 @@ struct CommandValidation {
 
 // Checks every command against the run's state without changing anything. A failure names
 // the workflow-task-failed cause and the first bad command.
-CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands);
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands,
+                                    const Messages& messages);
 
 // Appends the events of validated commands, in order, after WorkflowTaskCompleted
 // (`completed_event_id`). Only the first closing command counts. Returns whether a new
 // workflow task is needed right away (e.g. an activity cancelled before it started).
-bool apply_commands(Mutation& m, const Commands& commands, int64_t completed_event_id, const std::string& identity);
+// Protocol messages (updates) are applied where their PROTOCOL_MESSAGE command stands, the
+// others after all commands.
+bool apply_commands(Mutation& m, const Commands& commands, const Messages& messages, int64_t completed_event_id,
+                    const std::string& identity);
 
 // The next run of `ms`'s chain with the same type, queue, input and options (callers adjust).
 Successor successor_of(const v1::MutableState& ms, TimePoint now, std::string new_run_id);

@@ -31,6 +31,8 @@
 #include "server/timers/timer_queue.h"
 #include "stead/server/v1/mutable_state.pb.h"
 #include "temporal/api/history/v1/message.pb.h"
+#include "temporal/api/protocol/v1/message.pb.h"
+#include "temporal/api/update/v1/message.pb.h"
 #include "temporal/api/workflowservice/v1/request_response.pb.h"
 
 namespace stead::server::history {
@@ -88,6 +90,17 @@ class Engine {
   void query_workflow(wsv1::QueryWorkflowRequest request, TimePoint deadline, Reply<wsv1::QueryWorkflowResponse> reply);
   void respond_query_task(wsv1::RespondQueryTaskCompletedRequest request,
                           Reply<wsv1::RespondQueryTaskCompletedResponse> reply);
+
+  // ---- Updates (update_workflow.cc) ----
+  // Both wait (without a thread) until the update reaches the requested stage, or answer
+  // with its current stage at `wait_until` so the client asks again.
+  void update_workflow(wsv1::UpdateWorkflowExecutionRequest request, TimePoint wait_until,
+                       Reply<wsv1::UpdateWorkflowExecutionResponse> reply);
+  void poll_update(wsv1::PollWorkflowExecutionUpdateRequest request, TimePoint wait_until,
+                   Reply<wsv1::PollWorkflowExecutionUpdateResponse> reply);
+  // Applies the worker's Acceptance / Rejection / Response for an update. REQUIRES: entry locked.
+  Status apply_update_message(Mutation& m, const temporal::api::protocol::v1::Message& message,
+                              int64_t completed_event_id);
 
   // ---- Workflow tasks ----
   // Records that `task` (handed out by matching) started. NOT_FOUND means the task is stale:
@@ -187,6 +200,18 @@ class Engine {
   void reschedule_sticky_task(const matching::TaskRef& task);
 
   void rearm_run(Run& run, Effects& effects);
+
+  struct UpdateResult {
+    std::string run_id;
+    temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage stage{};
+    std::optional<temporal::api::update::v1::Outcome> outcome;
+  };
+  void wait_for_update(std::shared_ptr<WorkflowEntry> entry, const std::string& ns, const std::string& workflow_id,
+                       const std::string& run_id, const std::string& update_id,
+                       temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage wanted, TimePoint wait_until,
+                       Reply<UpdateResult> reply);
+  void attach_updates(Run& run, wsv1::PollWorkflowTaskQueueResponse* response);
+  static bool has_undelivered_updates(const Run& run);
   void record_child_started(const persistence::RunKey& parent, int64_t initiated_id, const std::string& child_run_id,
                             const Status& status);
 

@@ -13,6 +13,7 @@
 #include "common/time_util.h"
 #include "server/matching/matching.h"
 #include "stead/server/v1/mutable_state.pb.h"
+#include "temporal/api/update/v1/message.pb.h"
 
 namespace stead::server::history {
 
@@ -30,6 +31,13 @@ struct Run {
   // In memory only: a query lives no longer than its caller's RPC.
   std::vector<std::string> buffered_query_ids;
   std::vector<std::string> attached_query_ids;
+  // Updates admitted but not yet accepted or rejected by the workflow, by update id. In memory
+  // only, as in Temporal: a lost admission is retried by the client.
+  struct AdmittedUpdate {
+    temporal::api::update::v1::Request request;
+    bool delivered = false;  // attached to the started workflow task
+  };
+  std::map<std::string, AdmittedUpdate> admitted_updates;
   // What the store holds (ms may run ahead of it while a commit is in flight).
   int64_t committed_next_event_id = 1;
   int64_t committed_close_event_id = 0;

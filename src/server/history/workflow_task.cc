@@ -25,6 +25,7 @@ void retry_workflow_task(Mutation& m, bool same_attempt) {
   run.buffered_query_ids.insert(run.buffered_query_ids.end(), run.attached_query_ids.begin(),
                                 run.attached_query_ids.end());
   run.attached_query_ids.clear();
+  for (auto& [id, admitted] : run.admitted_updates) admitted.delivered = false;  // deliver again
   int32_t attempt = ms.workflow_task().attempt();
   ms.clear_workflow_task();
   ms.clear_sticky();
@@ -105,6 +106,7 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
   *resp.mutable_scheduled_time() = wt->scheduled_time();
   *resp.mutable_started_time() = wt->started_time();
   attach_queries(*run, &resp);
+  attach_updates(*run, &resp);
 
   // A sticky worker has the run cached: it gets only the events since its last task.
   const bool sticky = wt->task_queue().kind() == enums::TASK_QUEUE_KIND_STICKY &&
@@ -143,9 +145,9 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
   }
 
   Mutation m(*this, entry, *run);
-  CommandValidation validation = validate_commands(config_, ms, request.commands());
-  // Closing the workflow while unseen events wait would lose them: the worker must look first.
-  if (validation.ok() && validation.closes_workflow && ms.buffered_events_size() > 0) {
+  CommandValidation validation = validate_commands(config_, ms, request.commands(), request.messages());
+  // Closing the workflow while unseen events or updates wait would lose them: the worker must look first.
+  if (validation.ok() && validation.closes_workflow && (ms.buffered_events_size() > 0 || has_undelivered_updates(*run))) {
     validation.cause = enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
     validation.message = "UnhandledCommand";
   }
@@ -180,7 +182,12 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
     ms.clear_sticky();
   }
 
-  bool new_task_needed = apply_commands(m, request.commands(), completed_id, request.identity());
+  bool new_task_needed = apply_commands(m, request.commands(), request.messages(), completed_id, request.identity());
+  // Updates that arrived during this task, or that the worker did not answer, need another task.
+  for (auto& [id, admitted] : run->admitted_updates) {
+    new_task_needed = true;
+    admitted.delivered = false;
+  }
   ms.set_last_completed_wft_started_event_id(started_id);
   start_successor(*entry, m);
   if (run->open()) {
