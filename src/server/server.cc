@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "server/dynamic_config.h"
+#include "server/frontend/operator_service.h"
 #include "server/frontend/rpc_router.h"
 #include "server/frontend/workflow_service.h"
 #include "server/history/engine.h"
@@ -42,6 +43,7 @@ struct Server::Impl {
   std::unique_ptr<server::history::Engine> engine;
   server::frontend::RpcRouter router;
   std::unique_ptr<server::frontend::WorkflowService> workflow_service;
+  std::unique_ptr<server::frontend::OperatorService> operator_service;
   std::unique_ptr<grpc::Server> grpc_server;
 
   std::mutex mu;
@@ -81,6 +83,8 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   impl->workflow_service =
       std::make_unique<server::frontend::WorkflowService>(*impl->engine, *impl->matching, server_version());
   impl->workflow_service->register_routes(impl->router);
+  impl->operator_service = std::make_unique<server::frontend::OperatorService>(*impl->engine);
+  impl->operator_service->register_routes(impl->router);
 
   grpc::ServerBuilder builder;
   std::string address = options.ip + ":" + std::to_string(options.port);

@@ -150,6 +150,31 @@ void WorkflowService::register_routes(RpcRouter& router) {
       },
       false);
 
+  route<wsv1::UpdateNamespaceRequest, wsv1::UpdateNamespaceResponse>(
+      router, "UpdateNamespace",
+      [this](const CallInfo&, wsv1::UpdateNamespaceRequest request, Responder<wsv1::UpdateNamespaceResponse> responder) {
+        Status s = engine_.update_namespace(request.namespace_(), [&](stead::server::v1::NamespaceRecord* record) {
+          const auto& info = request.update_info();
+          if (!info.description().empty()) record->set_description(info.description());
+          if (!info.owner_email().empty()) record->set_owner_email(info.owner_email());
+          for (const auto& [k, v] : info.data()) (*record->mutable_data())[k] = v;
+          if (request.config().has_workflow_execution_retention_ttl())
+            *record->mutable_retention() = request.config().workflow_execution_retention_ttl();
+          return Status::Ok();
+        });
+        if (!s.ok()) return responder.fail(s.code() == StatusCode::kNotFound ? namespace_not_found(request.namespace_()) : s);
+        stead::server::v1::NamespaceRecord record;
+        engine_.describe_namespace(request.namespace_(), &record);
+        wsv1::DescribeNamespaceResponse described;
+        fill_namespace(record, &described);
+        wsv1::UpdateNamespaceResponse resp;
+        *resp.mutable_namespace_info() = described.namespace_info();
+        *resp.mutable_config() = described.config();
+        *resp.mutable_replication_config() = described.replication_config();
+        responder.ok(resp);
+      },
+      false);
+
   route<wsv1::StartWorkflowExecutionRequest, wsv1::StartWorkflowExecutionResponse>(
       router, "StartWorkflowExecution",
       [this](const CallInfo&, wsv1::StartWorkflowExecutionRequest request,

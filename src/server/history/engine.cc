@@ -25,45 +25,6 @@ Engine::~Engine() { shutdown(); }
 
 void Engine::shutdown() { executor_.shutdown(); }
 
-// ---------------------------------------------------------------- namespaces
-
-Status Engine::describe_namespace(const std::string& name, v1::NamespaceRecord* out) const {
-  std::lock_guard lock(namespaces_mu_);
-  auto it = namespaces_.find(name);
-  if (it == namespaces_.end()) return Status::NotFound("Namespace " + name + " is not found.");
-  *out = it->second;
-  return Status::Ok();
-}
-
-std::vector<v1::NamespaceRecord> Engine::list_namespaces() const {
-  std::lock_guard lock(namespaces_mu_);
-  std::vector<v1::NamespaceRecord> out;
-  for (const auto& [name, record] : namespaces_) out.push_back(record);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
-  return out;
-}
-
-bool Engine::namespace_exists(const std::string& name) const {
-  std::lock_guard lock(namespaces_mu_);
-  return namespaces_.count(name) > 0;
-}
-
-Status Engine::register_namespace(v1::NamespaceRecord record) {
-  if (record.name().empty()) return Status::InvalidArgument("Namespace name is not set.");
-  {
-    std::lock_guard lock(namespaces_mu_);
-    if (namespaces_.count(record.name())) return Status::AlreadyExists("Namespace already exists.");
-  }
-  if (record.id().empty()) record.set_id(new_uuid());
-  if (!record.has_retention()) *record.mutable_retention() = to_proto_duration(config_.default_namespace_retention);
-  persistence::WriteBatch batch;
-  batch.namespaces.push_back({record.name(), record.SerializeAsString()});
-  STEAD_RETURN_IF_ERROR(store_.commit_sync(std::move(batch)));
-  std::lock_guard lock(namespaces_mu_);
-  namespaces_.emplace(record.name(), std::move(record));
-  return Status::Ok();
-}
-
 // ---------------------------------------------------------------- recovery
 
 Status Engine::recover(const std::vector<std::string>& ensure_namespaces) {

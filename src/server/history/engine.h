@@ -14,6 +14,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,10 @@ class Engine {
   std::vector<stead::server::v1::NamespaceRecord> list_namespaces() const;
   Status register_namespace(stead::server::v1::NamespaceRecord record);
   bool namespace_exists(const std::string& name) const;
+  // Applies `change` to the namespace's record and persists it (UpdateNamespace, search attributes).
+  Status update_namespace(const std::string& name, const std::function<Status(stead::server::v1::NamespaceRecord*)>& change);
+  // Custom search attributes registered in `ns`: name -> type.
+  std::map<std::string, temporal::api::enums::v1::IndexedValueType> custom_search_attributes(const std::string& ns) const;
 
   // ---- Workflow lifecycle ----
   void start_workflow(wsv1::StartWorkflowExecutionRequest request, Reply<wsv1::StartWorkflowExecutionResponse> reply);
@@ -236,6 +241,7 @@ class Engine {
   timers::TimerQueue& real_timers_;
   Executor executor_;
 
+  std::mutex namespace_update_mu_;
   mutable std::mutex namespaces_mu_;
   std::unordered_map<std::string, stead::server::v1::NamespaceRecord> namespaces_;  // guarded by namespaces_mu_
 
