@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   start_dev->add_option("--log-level", log_level, "Log level: debug, info, warn, error")->capture_default_str();
   start_dev->add_option("--log-config", log_config, "Accepted for compatibility");
   start_dev->add_option("--sqlite-pragma", sqlite_pragmas, "Accepted for compatibility (Stead sets its own pragmas)");
-  start_dev->add_option("--search-attribute", search_attributes, "Accepted for compatibility");
+  start_dev->add_option("--search-attribute", search_attributes,
+                        "Custom search attribute NAME=TYPE to register in every namespace (repeatable)");
   start_dev->add_option("--dynamic-config-value", dynamic_config, "Dynamic config KEY=VALUE (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
@@ -113,6 +114,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.dynamic_config.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (const auto& kv : search_attributes) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "stead: --search-attribute needs NAME=TYPE, got " << kv << "\n";
+      return 2;
+    }
+    options.search_attributes.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   if (ui_port && !headless) STEAD_LOG(kWarn) << "the Web UI is not served yet; --ui-port ignored";
 

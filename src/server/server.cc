@@ -17,6 +17,7 @@
 #include "server/persistence/store.h"
 #include "server/timers/clock.h"
 #include "server/timers/timer_queue.h"
+#include "server/visibility/search_attribute_types.h"
 
 namespace stead {
 
@@ -79,6 +80,21 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
       impl->namespaces.push_back(ns);
   if (Status s = impl->engine->recover(impl->namespaces); !s.ok())
     throw std::runtime_error("recovery failed: " + s.ToString());
+  for (const auto& [name, type_name] : options.search_attributes) {
+    temporal::api::enums::v1::IndexedValueType type;
+    if (!server::visibility::parse_indexed_value_type(type_name, &type) ||
+        !server::visibility::is_safe_attribute_name(name)) {
+      throw std::runtime_error("invalid search attribute " + name + "=" + type_name +
+                               " (types: Keyword, Text, Int, Double, Bool, Datetime, KeywordList)");
+    }
+    for (const auto& ns : impl->namespaces) {
+      Status s = impl->engine->update_namespace(ns, [&](stead::server::v1::NamespaceRecord* record) {
+        (*record->mutable_search_attributes())[name] = type;
+        return Status::Ok();
+      });
+      if (!s.ok()) throw std::runtime_error("cannot register search attribute " + name + ": " + s.ToString());
+    }
+  }
 
   impl->workflow_service =
       std::make_unique<server::frontend::WorkflowService>(*impl->engine, *impl->matching, server_version());
@@ -90,9 +106,9 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   std::string address = options.ip + ":" + std::to_string(options.port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &impl->port);
   builder.RegisterCallbackGenericService(impl->router.service());
-  // Requests are checked against Temporal's blob limits; let them arrive first.
-  builder.SetMaxReceiveMessageSize(128 * 1024 * 1024);
-  builder.SetMaxSendMessageSize(128 * 1024 * 1024);
+  // gRPC's default 4 MiB receive limit, as Temporal's server: larger requests get
+  // RESOURCE_EXHAUSTED; smaller ones are checked against the 2 MiB blob limit.
+  builder.SetMaxSendMessageSize(128 * 1024 * 1024);  // long histories may exceed 4 MiB
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0)
     throw std::runtime_error("cannot listen on " + address + " (address in use or invalid)");

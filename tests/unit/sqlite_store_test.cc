@@ -135,7 +135,7 @@ TEST_P(SqliteStoreTest, RoundTripsEveryRowKind) {
   EXPECT_EQ(history(key), (std::vector<std::string>{event(key, 1).event, event(key, 2).event}));
 
   std::vector<VisibilityRow> rows;
-  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 10, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 10, &rows, "").ok());
   ASSERT_EQ(rows.size(), 1u);
   const VisibilityRow& got = rows[0];
   EXPECT_EQ(got.key.ns, "default");
@@ -192,7 +192,7 @@ TEST_P(SqliteStoreTest, UpsertsReplaceRowsAndCurrentRunMoves) {
   ASSERT_TRUE(store().count_visibility("default", "", {}, &count).ok());
   EXPECT_EQ(count, 1);
   std::vector<VisibilityRow> rows;
-  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 10, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 10, &rows, "").ok());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].status, 2);
 }
@@ -337,7 +337,7 @@ TEST_P(SqliteStoreTest, ReadersSeeEveryCommittedBatchWhileOthersWrite) {
         std::vector<VisibilityRow> rows;
         std::vector<ExecutionRow> open;
         if (!store().count_visibility("default", "status = ?", {"1"}, &count).ok() ||
-            !store().list_visibility("default", "", {}, 0, 5, &rows).ok() ||
+            !store().list_visibility("default", "", {}, 0, 5, &rows, "").ok() ||
             !store().load_open_executions(&open).ok()) {
           reader_errors.fetch_add(1);
         }
@@ -452,13 +452,13 @@ TEST_P(SqliteStoreTest, ListsAndCountsVisibilityWithFilterAndPaging) {
   ASSERT_TRUE(store().commit_sync(b).ok());
 
   std::vector<VisibilityRow> rows;
-  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 100, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 100, &rows, "").ok());
   ASSERT_EQ(rows.size(), 11u);
   EXPECT_EQ(rows[0].key.workflow_id, "tie");  // run_id "a-run" < "r"
   EXPECT_EQ(rows[1].key.workflow_id, "wf9");
   EXPECT_EQ(rows[10].key.workflow_id, "wf0");
 
-  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 0, 100, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 0, 100, &rows, "").ok());
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0].key.workflow_id, "wf9");
   EXPECT_EQ(rows[4].key.workflow_id, "wf1");
@@ -467,24 +467,24 @@ TEST_P(SqliteStoreTest, ListsAndCountsVisibilityWithFilterAndPaging) {
   // text would be false.
   ASSERT_TRUE(store()
                   .list_visibility("default", "workflow_type = ? AND start_time_ms >= ?",
-                                   {"A", "99"}, 0, 100, &rows)
+                                   {"A", "99"}, 0, 100, &rows, "")
                   .ok());
   EXPECT_EQ(rows.size(), 5u);
   ASSERT_TRUE(store()
                   .list_visibility("default", "status IN (?, ?) AND start_time_ms < ?",
-                                   {"1", "2", "105"}, 0, 100, &rows)
+                                   {"1", "2", "105"}, 0, 100, &rows, "")
                   .ok());
   EXPECT_EQ(rows.size(), 5u);
 
   // Paging: offset then limit, in the same order.
-  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 1, 2, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 1, 2, &rows, "").ok());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].key.workflow_id, "wf7");
   EXPECT_EQ(rows[1].key.workflow_id, "wf5");
-  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 4, 2, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "status = ?", {"2"}, 4, 2, &rows, "").ok());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].key.workflow_id, "wf1");
-  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 0, &rows).ok());
+  ASSERT_TRUE(store().list_visibility("default", "", {}, 0, 0, &rows, "").ok());
   EXPECT_TRUE(rows.empty());
 
   int64_t count = 0;
@@ -505,7 +505,7 @@ TEST_P(SqliteStoreTest, RejectsMalformedFilters) {
   std::vector<VisibilityRow> rows;
   Status s = store().count_visibility("default", "status = ?", {}, &count);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
-  s = store().list_visibility("default", "status = ?", {"1", "2"}, 0, 10, &rows);
+  s = store().list_visibility("default", "status = ?", {"1", "2"}, 0, 10, &rows, "");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   s = store().count_visibility("default", "no_such_column = ?", {"1"}, &count);
   EXPECT_FALSE(s.ok());

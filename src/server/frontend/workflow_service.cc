@@ -61,7 +61,7 @@ void WorkflowService::route(RpcRouter& router, const std::string& method,
                                               const CallInfo& call, Req request, Responder<Resp> responder) {
     if constexpr (requires { request.namespace_(); }) {
       if (!check_namespace) return handler(call, std::move(request), std::move(responder));
-      if (request.namespace_().empty()) return responder.fail(Status::InvalidArgument("Namespace not set on request."));
+      if (request.namespace_().empty()) return responder.fail(Status::InvalidArgument("Namespace is empty."));
       if (!engine_.namespace_exists(request.namespace_())) return responder.fail(namespace_not_found(request.namespace_()));
     }
     handler(call, std::move(request), std::move(responder));
@@ -388,6 +388,20 @@ void WorkflowService::register_routes(RpcRouter& router) {
       [this](const CallInfo& call, wsv1::PollWorkflowExecutionUpdateRequest request,
              Responder<wsv1::PollWorkflowExecutionUpdateResponse> responder) {
         engine_.poll_update(std::move(request), long_poll_until(call), reply_to(responder));
+      });
+
+  route<wsv1::ListWorkflowExecutionsRequest, wsv1::ListWorkflowExecutionsResponse>(
+      router, "ListWorkflowExecutions",
+      [this](const CallInfo&, wsv1::ListWorkflowExecutionsRequest request,
+             Responder<wsv1::ListWorkflowExecutionsResponse> responder) {
+        engine_.list_workflows(request, reply_to(responder));
+      });
+
+  route<wsv1::CountWorkflowExecutionsRequest, wsv1::CountWorkflowExecutionsResponse>(
+      router, "CountWorkflowExecutions",
+      [this](const CallInfo&, wsv1::CountWorkflowExecutionsRequest request,
+             Responder<wsv1::CountWorkflowExecutionsResponse> responder) {
+        engine_.count_workflows(request, reply_to(responder));
       });
 
   route<wsv1::ShutdownWorkerRequest, wsv1::ShutdownWorkerResponse>(

@@ -357,7 +357,8 @@ void Engine::handle_activity_timer(const TimerTask& task) {
       if (activity.has_last_failure()) *a->mutable_failure()->mutable_cause() = activity.last_failure();
       a->set_scheduled_event_id(task.event_id);
       a->set_started_event_id(started_id);
-      a->set_retry_state(enums::RETRY_STATE_TIMEOUT);
+      // As in Go, the timeout itself is judged by the retry policy: it is not retryable.
+      a->set_retry_state(enums::RETRY_STATE_NON_RETRYABLE_FAILURE);
       run->ms.mutable_activities()->erase(it);
       m.schedule_workflow_task();
       break;

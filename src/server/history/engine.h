@@ -30,6 +30,7 @@
 #include "server/persistence/store.h"
 #include "server/timers/clock.h"
 #include "server/timers/timer_queue.h"
+#include "server/visibility/search_attribute_types.h"
 #include "stead/server/v1/mutable_state.pb.h"
 #include "temporal/api/history/v1/message.pb.h"
 #include "temporal/api/protocol/v1/message.pb.h"
@@ -106,6 +107,12 @@ class Engine {
   // Applies the worker's Acceptance / Rejection / Response for an update. REQUIRES: entry locked.
   Status apply_update_message(Mutation& m, const temporal::api::protocol::v1::Message& message,
                               int64_t completed_event_id);
+
+  // ---- Visibility (list_workflows.cc) ----
+  void list_workflows(const wsv1::ListWorkflowExecutionsRequest& request, Reply<wsv1::ListWorkflowExecutionsResponse> reply);
+  void count_workflows(const wsv1::CountWorkflowExecutionsRequest& request,
+                       Reply<wsv1::CountWorkflowExecutionsResponse> reply);
+  visibility::SearchAttributeTypes search_attribute_types(const std::string& ns) const;
 
   // ---- Workflow tasks ----
   // Records that `task` (handed out by matching) started. NOT_FOUND means the task is stale:

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "server/history/engine.h"
+#include "server/visibility/search_attributes_json.h"
 
 namespace stead::server::history {
 
@@ -217,7 +218,12 @@ void Mutation::finish() {
     }
   }
   if (make_current_) batch_.current_runs.push_back({key.ns, key.workflow_id, key.run_id});
-  if (visibility_dirty_) batch_.visibility.push_back(visibility_row(ms));
+  if (visibility_dirty_) {
+    batch_.visibility.push_back(visibility_row(ms));
+    // Filterable copy of the search attributes; a malformed one is stored without the rest.
+    visibility::search_attributes_to_json(info.search_attributes(), engine_.search_attribute_types(info.namespace_()),
+                                          &batch_.visibility.back().search_attributes_json);
+  }
   effects_.runs.push_back({&run_, ms.next_event_id(), info.close_event_id()});
 }
 

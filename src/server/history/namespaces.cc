@@ -8,21 +8,6 @@ namespace stead::server::history {
 
 namespace enums = temporal::api::enums::v1;
 
-namespace {
-
-// The custom search attributes `temporal server start-dev` pre-registers in every namespace,
-// so workflows written against it run unchanged.
-const std::pair<const char*, enums::IndexedValueType> kDefaultCustomAttributes[] = {
-    {"CustomKeywordField", enums::INDEXED_VALUE_TYPE_KEYWORD},
-    {"CustomStringField", enums::INDEXED_VALUE_TYPE_TEXT},
-    {"CustomTextField", enums::INDEXED_VALUE_TYPE_TEXT},
-    {"CustomIntField", enums::INDEXED_VALUE_TYPE_INT},
-    {"CustomDatetimeField", enums::INDEXED_VALUE_TYPE_DATETIME},
-    {"CustomDoubleField", enums::INDEXED_VALUE_TYPE_DOUBLE},
-    {"CustomBoolField", enums::INDEXED_VALUE_TYPE_BOOL},
-};
-
-}  // namespace
 
 
 Status Engine::describe_namespace(const std::string& name, v1::NamespaceRecord* out) const {
@@ -53,9 +38,6 @@ Status Engine::register_namespace(v1::NamespaceRecord record) {
     if (namespaces_.count(record.name())) return Status::AlreadyExists("Namespace already exists.");
   }
   if (record.id().empty()) record.set_id(new_uuid());
-  if (record.search_attributes().empty()) {
-    for (const auto& [name, type] : kDefaultCustomAttributes) (*record.mutable_search_attributes())[name] = type;
-  }
   if (!record.has_retention()) *record.mutable_retention() = to_proto_duration(config_.default_namespace_retention);
   persistence::WriteBatch batch;
   batch.namespaces.push_back({record.name(), record.SerializeAsString()});

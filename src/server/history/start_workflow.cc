@@ -38,7 +38,8 @@ Status validate_start(const wsv1::StartWorkflowExecutionRequest& r, const Config
   if (r.workflow_type().name().empty()) return Status::InvalidArgument("WorkflowType is not set on request.");
   if (r.workflow_type().name().size() > kMaxIdLength)
     return Status::InvalidArgument("WorkflowType exceeds length limit.");
-  if (r.task_queue().name().empty()) return Status::InvalidArgument("TaskQueue is not set on request.");
+  if (!r.has_task_queue()) return Status::InvalidArgument("taskQueue is not set");
+  if (r.task_queue().name().empty()) return Status::InvalidArgument("missing task queue name");
   if (r.task_queue().name().size() > kMaxIdLength) return Status::InvalidArgument("TaskQueue exceeds length limit.");
   if (r.request_id().size() > kMaxIdLength) return Status::InvalidArgument("RequestId exceeds length limit.");
   auto negative = [](const google::protobuf::Duration& d) { return d.seconds() < 0 || d.nanos() < 0; };

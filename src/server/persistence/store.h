@@ -72,6 +72,10 @@ struct VisibilityRow {
   int64_t history_size_bytes = 0;
   std::string memo;                 // serialized temporal.api.common.v1.Memo
   std::string search_attributes;    // serialized temporal.api.common.v1.SearchAttributes
+  // The same attributes as a JSON object {"Name": value}, for filtering in SQL; produced by
+  // visibility::search_attributes_to_json (server/visibility/search_attributes_json.h).
+  // Empty = no attributes (stored as "{}"); text that is not valid JSON is also stored as "{}".
+  std::string search_attributes_json;
   std::string parent_workflow_id;   // empty when none
   std::string parent_run_id;
 };
@@ -116,11 +120,14 @@ class Store {
   virtual Status read_history(const RunKey& key, int64_t first_event_id, int64_t last_event_id,
                               size_t max_events, std::vector<std::string>* events) = 0;
   // Visibility rows of a namespace matching a parameterised SQL condition over the columns
-  // of VisibilityRow (empty = all), newest start first; paging by offset.
-  // `where_sql` is produced by the list-filter translator, never from user text directly.
+  // of VisibilityRow (empty = all); paging by offset. `order_by_sql` empty = newest start
+  // first; otherwise rows are ordered by it (a list of `expr ASC|DESC`, no placeholders), then
+  // by run_id, so pages are stable. `where_sql` and `order_by_sql` are produced by the
+  // list-filter translator (server/visibility/list_query.h), never from user text directly.
   virtual Status list_visibility(const std::string& ns, const std::string& where_sql,
                                  const std::vector<std::string>& params, size_t offset,
-                                 size_t limit, std::vector<VisibilityRow>* out) = 0;
+                                 size_t limit, std::vector<VisibilityRow>* out,
+                                 const std::string& order_by_sql) = 0;
   virtual Status count_visibility(const std::string& ns, const std::string& where_sql,
                                   const std::vector<std::string>& params, int64_t* count) = 0;
   // Blocks until every batch queued before this call has committed; then stops the writer.

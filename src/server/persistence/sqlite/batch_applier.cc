@@ -59,11 +59,14 @@ Status insert_event(Connection& conn, const HistoryRow& row) {
 
 Status put_visibility(Connection& conn, const VisibilityRow& row) {
   ScopedStatement stmt;
+  // ?16 is stored only if it is valid JSON: one malformed row must not make every
+  // json_extract / json_each over the table fail.
   STEAD_RETURN_IF_ERROR(conn.cached(
       "INSERT INTO visibility (ns, workflow_id, run_id, workflow_type, task_queue, status, "
       "start_time_ms, execution_time_ms, close_time_ms, history_length, history_size_bytes, "
-      "memo, search_attributes, parent_workflow_id, parent_run_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "memo, search_attributes, parent_workflow_id, parent_run_id, search_attributes_json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "iif(json_valid(?16), ?16, '{}')) "
       "ON CONFLICT (ns, workflow_id, run_id) DO UPDATE SET "
       "workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, "
       "status = excluded.status, start_time_ms = excluded.start_time_ms, "
@@ -72,7 +75,8 @@ Status put_visibility(Connection& conn, const VisibilityRow& row) {
       "history_size_bytes = excluded.history_size_bytes, memo = excluded.memo, "
       "search_attributes = excluded.search_attributes, "
       "parent_workflow_id = excluded.parent_workflow_id, "
-      "parent_run_id = excluded.parent_run_id",
+      "parent_run_id = excluded.parent_run_id, "
+      "search_attributes_json = excluded.search_attributes_json",
       "write visibility", &stmt));
   stmt->bind_text(1, row.key.ns);
   stmt->bind_text(2, row.key.workflow_id);
@@ -89,6 +93,7 @@ Status put_visibility(Connection& conn, const VisibilityRow& row) {
   stmt->bind_blob(13, row.search_attributes);
   stmt->bind_text(14, row.parent_workflow_id);
   stmt->bind_text(15, row.parent_run_id);
+  stmt->bind_text(16, row.search_attributes_json);
   return stmt->run();
 }
 

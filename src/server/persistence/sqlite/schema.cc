@@ -67,6 +67,13 @@ CREATE INDEX visibility_close ON visibility (ns, close_time_ms DESC);
 CREATE INDEX visibility_type ON visibility (ns, workflow_type);
 CREATE INDEX visibility_status ON visibility (ns, status);
 )sql",
+    // 1 -> 2
+    R"sql(
+-- Custom search attributes as a JSON object, for SQLite's JSON1 (json_extract, json_each).
+-- Rows written before v2 have no JSON copy, so custom-attribute filters skip them until
+-- their next visibility update.
+ALTER TABLE visibility ADD COLUMN search_attributes_json TEXT NOT NULL DEFAULT '{}';
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

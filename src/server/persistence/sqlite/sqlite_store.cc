@@ -28,7 +28,7 @@ int64_t clamp_to_int64(size_t n) {
 constexpr const char* kVisibilityColumns =
     "ns, workflow_id, run_id, workflow_type, task_queue, status, start_time_ms, "
     "execution_time_ms, close_time_ms, history_length, history_size_bytes, memo, "
-    "search_attributes, parent_workflow_id, parent_run_id";
+    "search_attributes, parent_workflow_id, parent_run_id, search_attributes_json";
 
 VisibilityRow read_visibility_row(const Statement& stmt) {
   VisibilityRow row;
@@ -47,6 +47,7 @@ VisibilityRow read_visibility_row(const Statement& stmt) {
   row.search_attributes = stmt.column_blob(12);
   row.parent_workflow_id = stmt.column_text(13);
   row.parent_run_id = stmt.column_text(14);
+  row.search_attributes_json = stmt.column_text(15);
   return row;
 }
 
@@ -214,16 +215,21 @@ Status SqliteStore::read_history(const RunKey& key, int64_t first_event_id,
 
 Status SqliteStore::list_visibility(const std::string& ns, const std::string& where_sql,
                                     const std::vector<std::string>& params, size_t offset,
-                                    size_t limit, std::vector<VisibilityRow>* out) {
+                                    size_t limit, std::vector<VisibilityRow>* out,
+                                    const std::string& order_by_sql) {
   out->clear();
   ReaderPool::Lease conn;
   STEAD_RETURN_IF_ERROR(readers_->acquire(&conn));
   std::unique_ptr<Statement> stmt;
   const std::string head =
       std::string("SELECT ") + kVisibilityColumns + " FROM visibility WHERE ns = ?";
-  STEAD_RETURN_IF_ERROR(prepare_visibility_query(
-      *conn, "list visibility", head, where_sql,
-      " ORDER BY start_time_ms DESC, run_id LIMIT ? OFFSET ?", ns, params, 2, &stmt));
+  // The placeholder count check in prepare_visibility_query also catches a `?` smuggled into
+  // order_by_sql, since the tail's own two are accounted for.
+  const std::string tail =
+      " ORDER BY " + (order_by_sql.empty() ? std::string("start_time_ms DESC") : order_by_sql) +
+      ", run_id LIMIT ? OFFSET ?";
+  STEAD_RETURN_IF_ERROR(prepare_visibility_query(*conn, "list visibility", head, where_sql,
+                                                 tail.c_str(), ns, params, 2, &stmt));
   const int next = 2 + static_cast<int>(params.size());
   stmt->bind_int64(next, clamp_to_int64(limit));
   stmt->bind_int64(next + 1, clamp_to_int64(offset));

@@ -19,9 +19,11 @@
 // in order. Params are bound as TEXT. Comparing a column to a placeholder applies the
 // column's affinity to the value, so `status = ?` or `start_time_ms >= ?` with "1700000000000"
 // compares numerically against the INTEGER columns; an expression that is not a bare column
-// (e.g. `start_time_ms + 0 > ?`) must CAST(? AS INTEGER) itself. Rows come newest start
-// first (ORDER BY start_time_ms DESC, run_id), then OFFSET and LIMIT apply; limit = 0
-// returns no rows. A where_sql holding more than one statement is refused (InvalidArgument).
+// (e.g. `start_time_ms + 0 > ?`, json_extract(...)) must CAST(? AS INTEGER) itself. Rows come
+// newest start first (ORDER BY start_time_ms DESC, run_id) unless order_by_sql is given
+// (ORDER BY order_by_sql, run_id), then OFFSET and LIMIT apply; limit = 0 returns no rows. A
+// where_sql holding more than one statement is refused (InvalidArgument); so is an
+// order_by_sql holding placeholders.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +56,7 @@ class SqliteStore final : public Store {
                       size_t max_events, std::vector<std::string>* events) override;
   Status list_visibility(const std::string& ns, const std::string& where_sql,
                          const std::vector<std::string>& params, size_t offset, size_t limit,
-                         std::vector<VisibilityRow>* out) override;
+                         std::vector<VisibilityRow>* out, const std::string& order_by_sql) override;
   Status count_visibility(const std::string& ns, const std::string& where_sql,
                           const std::vector<std::string>& params, int64_t* count) override;
   void close() override;

@@ -54,6 +54,14 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Like sleep(), but the timer does not keep the process alive: for activities that hang "forever"
+ * on purpose, so that a test file's process can exit as soon as its tests are done.
+ */
+function sleepUnref(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 /** A short random suffix for task queues and workflow IDs. */
 function uid() {
   return crypto.randomUUID().slice(0, 8);
@@ -239,10 +247,14 @@ async function startServer({ port, dbFilename, extraArgs = [], readyTimeoutMs } 
   return server;
 }
 
-/** A Client (grpc-js Connection) for `server` (a ServerProcess or an address string). */
-async function connectClient(server) {
+/**
+ * A Client (grpc-js Connection) for `server` (a ServerProcess or an address string). With
+ * `retries: false` the connection has no interceptors, so the SDK does not retry failed calls
+ * (by default it retries e.g. UNAVAILABLE and RESOURCE_EXHAUSTED with backoff).
+ */
+async function connectClient(server, { retries = true } = {}) {
   const address = typeof server === 'string' ? server : server.address;
-  const connection = await Connection.connect({ address, connectTimeout: 5000 });
+  const connection = await Connection.connect({ address, connectTimeout: 5000, ...(retries ? {} : { interceptors: [] }) });
   const client = new Client({ connection, namespace: NAMESPACE });
   return { connection, client };
 }
@@ -371,12 +383,94 @@ async function historyEventNames(handle) {
   return (history.events ?? []).map(eventName);
 }
 
+/** Poll history until an event named `name` appears; returns the event names at that point. */
+async function waitForHistoryEvent(handle, name, opts = {}) {
+  let names;
+  await waitFor(`${name} in the history of ${handle.workflowId}`, async () => {
+    names = await historyEventNames(handle);
+    return names.includes(name);
+  }, opts);
+  return names;
+}
+
+/**
+ * Await `promiseOrFn` (a promise or a function returning one) and return the error it rejects with;
+ * throws an AssertionError if it resolves. `what` names the operation in that message.
+ */
+async function captureError(what, promiseOrFn) {
+  let value;
+  try {
+    value = await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
+  } catch (err) {
+    return err;
+  }
+  const assert = require('node:assert/strict');
+  assert.fail(`${what} should have failed but returned ${JSON.stringify(value)}`);
+}
+
+/** The chain err, err.cause, err.cause.cause... as "Name: message" lines, for assertion messages. */
+function describeErrorChain(err) {
+  const lines = [];
+  for (let e = err, i = 0; e && i < 10; e = e.cause, i++) lines.push(`${'  '.repeat(i)}${e.name}: ${e.message}`);
+  return lines.join('\n');
+}
+
+/** True when $STEAD_BIN is Stead's own binary (rather than the real `temporal` CLI). */
+function isStead() {
+  return /(^|\/)stead$/.test(process.env.STEAD_BIN || '');
+}
+
+/**
+ * One server, client connection and native (worker) connection shared by the tests of a
+ * `describe` block: registers before/after hooks and returns an object whose fields are filled in
+ * by `before`. `ctx.test(name, fn)` declares a test whose failure message carries the server's
+ * output. Options: startServer options (e.g. extraArgs), `timeoutMs` per test, and
+ * `workers: false` to skip the native connection and workflow bundle (client-only tests), and
+ * `retries: false` for a client connection on which the SDK does not retry failed calls.
+ */
+function useSharedServer({ timeoutMs = 30_000, workers = true, retries = true, ...serverOptions } = {}) {
+  const { it, before, after } = require('node:test');
+  const ctx = {
+    server: undefined,
+    connection: undefined,
+    client: undefined,
+    nativeConnection: undefined,
+    test(name, fn, options = {}) {
+      it(name, { timeout: timeoutMs, ...options }, () =>
+        withServerOutput(ctx.server, async () => {
+          // Fail fast (rather than time out) once the shared server has died.
+          if (ctx.server?.exited) throw new Error(ctx.server.describeFailure('the shared server is not running'));
+          return await fn();
+        })
+      );
+    },
+  };
+  before(async () => {
+    ctx.server = await startServer(serverOptions);
+    ({ connection: ctx.connection, client: ctx.client } = await connectClient(ctx.server, { retries }));
+    if (workers) {
+      ctx.nativeConnection = await connectNative(ctx.server);
+      await workflowBundle();
+    }
+  });
+  after(async () => {
+    await ctx.nativeConnection?.close().catch(() => {});
+    await ctx.connection?.close().catch(() => {});
+    if (ctx.server) {
+      const exit = await ctx.server.stop();
+      if (exit.signal === 'SIGKILL') console.warn(ctx.server.describeFailure('server needed SIGKILL to stop'));
+    }
+  });
+  return ctx;
+}
+
 module.exports = {
   NAMESPACE,
   WORKFLOWS_PATH,
   steadBin,
   freePort,
   sleep,
+  sleepUnref,
   uid,
   uniqueTaskQueue,
   uniqueWorkflowId,
@@ -395,4 +489,9 @@ module.exports = {
   eventName,
   eventAttributes,
   historyEventNames,
+  waitForHistoryEvent,
+  captureError,
+  describeErrorChain,
+  isStead,
+  useSharedServer,
 };
