@@ -51,6 +51,16 @@ struct Server::Impl {
   std::condition_variable cv;
   bool shutting_down = false;
   bool stopped = false;
+
+  // Also reached when start() fails half-way: stop everything that calls back into the
+  // engine before members are destroyed (the engine is destroyed before the timer queues).
+  ~Impl() {
+    if (grpc_server) grpc_server->Shutdown(std::chrono::system_clock::now());
+    if (matching) matching->shutdown();
+    if (engine) engine->shutdown();
+    if (durable_timers) durable_timers->stop();
+    if (real_timers) real_timers->stop();
+  }
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

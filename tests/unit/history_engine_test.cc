@@ -188,6 +188,8 @@ TEST_F(EngineTest, SameRequestIdReturnsTheSameRun) {
   auto retried = start(start_request("wf"));  // same request_id "req-wf"
   ASSERT_TRUE(retried.status.ok()) << retried.status.ToString();
   EXPECT_EQ(retried.value.run_id(), first.value.run_id());
+  // Go (respondToRetriedRequest) answers a retried request with started = true.
+  EXPECT_TRUE(retried.value.started());
   EXPECT_EQ(event_types("wf"), (Types{kStarted, kWftScheduled}));
   EXPECT_EQ(workflow_backlog(), 1u);  // no second workflow task
 }
@@ -537,6 +539,27 @@ TEST_F(EngineTest, RetryableActivityFailureIsRetriedWithBackoffAndNoEvents) {
   EXPECT_EQ(describe("wf").value.pending_activities_size(), 0);
 }
 
+TEST_F(EngineTest, FailureWithNextRetryDelayOverridesTheBackoff) {
+  start_and_complete_first_task("wf", {schedule_activity("a1", 60s)});
+  auto attempt1 = poll_activity_task();
+  ASSERT_TRUE(attempt1.status.ok());
+  auto failure = application_failure("Throttled");
+  *failure.mutable_application_failure_info()->mutable_next_retry_delay() = to_proto_duration(300s);  // > max 100 s
+
+  TimePoint before = clock_.now();
+  ASSERT_TRUE(fail_activity_task(attempt1.value.task_token(), failure).status.ok());
+  TimePoint after = clock_.now();
+  auto d = describe("wf");
+  ASSERT_EQ(d.value.pending_activities_size(), 1);
+  EXPECT_GE(from_proto(d.value.pending_activities(0).scheduled_time()), before + 300s);
+  EXPECT_LE(from_proto(d.value.pending_activities(0).scheduled_time()), after + 300s);
+
+  advance(300s);
+  auto attempt2 = poll_activity_task();
+  ASSERT_TRUE(attempt2.status.ok());
+  EXPECT_EQ(attempt2.value.attempt(), 2);
+}
+
 TEST_F(EngineTest, NonRetryableActivityFailuresCloseTheActivityAtOnce) {
   auto listed = schedule_activity("listed", 10s);
   listed.mutable_schedule_activity_task_command_attributes()->mutable_retry_policy()->add_non_retryable_error_types(
@@ -603,12 +626,16 @@ TEST_F(EngineTest, ActivityStartToCloseTimeoutIsRetried) {
 
 TEST_F(EngineTest, ActivityScheduleToCloseTimeoutTimesItOut) {
   start_and_complete_first_task("wf", {schedule_activity("a1", Duration::zero(), 5s)});
+  // The attempt starts 3 s after scheduling so that only the schedule-to-close deadline passes
+  // below: deadlines passing together are handled in no fixed order (see
+  // TimersThatExpireTogetherAreHandledInDeadlineOrder).
+  advance(3s);
   auto activity = poll_activity_task();
   ASSERT_TRUE(activity.status.ok());
   EXPECT_EQ(dur(activity.value.schedule_to_close_timeout()), 5s);
   EXPECT_EQ(dur(activity.value.start_to_close_timeout()), 5s);
 
-  advance(6s);
+  advance(3s);  // scheduled + 6 s: past schedule-to-close, before start-to-close (started + 5 s)
   auto events = wait_for_history("wf", 8);
   ASSERT_EQ(types_of(events), concat(kFirstTaskCompleted, {kActScheduled, kActStarted, kActTimedOut, kWftScheduled}));
   const auto& timed_out = events[6].activity_task_timed_out_event_attributes();
@@ -654,27 +681,39 @@ TEST_F(EngineTest, ActivityScheduleToStartTimeoutTimesItOutWithoutAStartedEvent)
 // in deadline order: Go processes a run's expired timers sorted by deadline, and the order of
 // TimerFired events is what workflow code observes.
 TEST_F(EngineTest, TimersThatExpireTogetherAreHandledInDeadlineOrder) {
+  // Many runs with many timers: an engine that handles expired timers concurrently inverts
+  // some of them almost surely; a correct one never does.
+  constexpr int kRuns = 4;
   constexpr int kTimers = 200;
-  std::vector<command::Command> commands;
-  for (int i = kTimers; i >= 1; --i) {  // started latest-first, so event order != deadline order
-    command::Command c;
-    c.set_command_type(enums::COMMAND_TYPE_START_TIMER);
-    c.mutable_start_timer_command_attributes()->set_timer_id("t" + std::to_string(i));
-    *c.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout() = to_proto_duration(i * 1s);
-    commands.push_back(c);
-  }
-  start_and_complete_first_task("wf", commands);
-  EXPECT_EQ(history("wf").size(), 4u + kTimers);
-
-  advance(std::chrono::seconds(kTimers + 1));
-  auto events = wait_for_history("wf", 4 + 2 * kTimers + 1);
-  std::vector<std::string> fired;
-  for (const auto& e : events) {
-    if (e.event_type() == enums::EVENT_TYPE_TIMER_FIRED) fired.push_back(e.timer_fired_event_attributes().timer_id());
-  }
   std::vector<std::string> expected;
   for (int i = 1; i <= kTimers; ++i) expected.push_back("t" + std::to_string(i));
-  EXPECT_EQ(fired, expected);
+  for (int run = 0; run < kRuns; ++run) {
+    std::vector<command::Command> commands;
+    for (int i = kTimers; i >= 1; --i) {  // started latest-first, so event order != deadline order
+      command::Command c;
+      c.set_command_type(enums::COMMAND_TYPE_START_TIMER);
+      c.mutable_start_timer_command_attributes()->set_timer_id("t" + std::to_string(i));
+      *c.mutable_start_timer_command_attributes()->mutable_start_to_fire_timeout() = to_proto_duration(i * 1s);
+      commands.push_back(c);
+    }
+    start_and_complete_first_task("wf" + std::to_string(run), commands);
+  }
+
+  advance(std::chrono::seconds(kTimers + 1));
+  for (int run = 0; run < kRuns; ++run) {
+    auto events = wait_for_history("wf" + std::to_string(run), 4 + 2 * kTimers + 1);
+    std::vector<std::string> fired;
+    for (const auto& e : events) {
+      if (e.event_type() == enums::EVENT_TYPE_TIMER_FIRED) fired.push_back(e.timer_fired_event_attributes().timer_id());
+    }
+    ASSERT_EQ(fired.size(), expected.size());
+    size_t first_wrong = 0;
+    while (first_wrong < fired.size() && fired[first_wrong] == expected[first_wrong]) ++first_wrong;
+    EXPECT_EQ(first_wrong, fired.size()) << "TimerFired events of wf" << run << " are out of deadline order: "
+                                         << "position " << first_wrong << " holds "
+                                         << (first_wrong < fired.size() ? fired[first_wrong] : "") << ", expected "
+                                         << (first_wrong < fired.size() ? expected[first_wrong] : "");
+  }
 }
 
 // ================================================================ workflow task failures
@@ -986,6 +1025,60 @@ TEST_F(EngineTest, ActivityTimersAreRearmedAfterRestart) {
   ASSERT_TRUE(timed_out_retry.status.ok());
   EXPECT_EQ(timed_out_retry.value.workflow_execution().workflow_id(), "started");
   EXPECT_EQ(timed_out_retry.value.attempt(), 2);
+}
+
+TEST_F(EngineTest, BufferedEventsSurviveRestart) {
+  close();
+  std::string path = temp_db_path();
+  open(path);
+  start_and_complete_first_task("wf", {schedule_activity("a1", 10s), schedule_activity("a2", 10s)});
+  auto a1 = poll_activity_task();
+  auto a2 = poll_activity_task();
+  ASSERT_TRUE(a1.status.ok() && a2.status.ok());
+  ASSERT_TRUE(complete_activity_task(a1.value.task_token(), "1").status.ok());
+  auto task = poll_workflow_task();
+  ASSERT_TRUE(task.status.ok());
+  ASSERT_TRUE(complete_activity_task(a2.value.task_token(), "2").status.ok());  // buffered
+  close();
+
+  open(path);
+  const Types before = concat(kFirstTaskCompleted, {kActScheduled, kActScheduled, kActStarted, kActCompleted,
+                                                    kWftScheduled, kWftStarted});
+  EXPECT_EQ(event_types("wf"), before);
+  ASSERT_TRUE(complete_workflow_task(task.value.task_token(), {}).status.ok());
+  auto events = history("wf");
+  ASSERT_EQ(types_of(events), concat(before, {kWftCompleted, kActStarted, kActCompleted, kWftScheduled}));
+  EXPECT_EQ(events[12].activity_task_completed_event_attributes().started_event_id(), 12);
+  EXPECT_EQ(events[12].activity_task_completed_event_attributes().result().payloads(0).data(), "2");
+}
+
+TEST_F(EngineTest, ClosedWorkflowIdIsRememberedAfterRestart) {
+  close();
+  std::string path = temp_db_path();
+  open(path);
+  std::string first_run = start_workflow("wf");
+  ASSERT_TRUE(terminate("wf").status.ok());
+  close();
+
+  open(path);
+  auto d = describe("wf");
+  ASSERT_TRUE(d.status.ok()) << d.status.ToString();
+  EXPECT_EQ(d.value.workflow_execution_info().status(), enums::WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  EXPECT_EQ(event_types("wf"), (Types{kStarted, kWftScheduled, kTerminated}));
+
+  // The same start request is still recognised as a retry of the first one.
+  auto retried = start(start_request("wf"));
+  ASSERT_TRUE(retried.status.ok());
+  EXPECT_EQ(retried.value.run_id(), first_run);
+
+  auto again = start_request("wf");
+  again.set_request_id("another-request");
+  again.set_workflow_id_reuse_policy(enums::WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE);
+  EXPECT_EQ(start(again).status.code(), StatusCode::kAlreadyExists);
+  again.set_workflow_id_reuse_policy(enums::WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+  auto second = start(again);
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_NE(second.value.run_id(), first_run);
 }
 
 // ================================================================ terminate

@@ -20,6 +20,8 @@ struct Config {
   int64_t blob_size_limit_error = 2 * 1024 * 1024;
   Duration default_namespace_retention = std::chrono::hours(24);
   int executor_threads = 4;
+  // How often retention and memory eviction run (Engine::sweep).
+  Duration sweep_interval = std::chrono::seconds(60);
 };
 
 }  // namespace stead::server::history

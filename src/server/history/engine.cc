@@ -23,7 +23,10 @@ Engine::Engine(const Config& config, persistence::Store& store, matching::Matchi
 
 Engine::~Engine() { shutdown(); }
 
-void Engine::shutdown() { executor_.shutdown(); }
+void Engine::shutdown() {
+  stopping_ = true;
+  executor_.shutdown();
+}
 
 // ---------------------------------------------------------------- recovery
 
@@ -64,6 +67,7 @@ Status Engine::recover(const std::vector<std::string>& ensure_namespaces) {
   }
   for (const auto& effects : pending) apply_effects(effects);
   STEAD_LOG(kInfo) << "recovered " << rows.size() << " open workflow runs";
+  schedule_sweep();
   return Status::Ok();
 }
 
@@ -185,15 +189,19 @@ Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::
 
 void Engine::commit(Mutation& mutation, std::function<void(Status)> then) {
   mutation.finish();
+  for (const auto& mark : mutation.effects().runs) ++mark.run->pending_commits;
   store_.commit(std::move(mutation.batch()),
                 [this, effects = std::move(mutation.effects()), then = std::move(then)](const Status& status) mutable {
                   // The writer thread only hands off: effects and replies run on the executor.
                   executor_.post([this, status, effects = std::move(effects), then = std::move(then)]() mutable {
-                    if (status.ok()) {
-                      apply_effects(effects);
-                    } else {
+                    if (!status.ok()) {
                       STEAD_LOG(kError) << "commit failed: " << status.ToString();
+                      effects.tasks.clear();  // nothing of a failed commit may reach workers
+                      effects.timers.clear();
+                      effects.followups.clear();
+                      for (auto& mark : effects.runs) mark.committed_next_event_id = mark.committed_close_event_id = 0;
                     }
+                    apply_effects(effects);  // also releases the runs' pending-commit marks
                     if (then) then(status.ok() ? status : Status::Unavailable("persistence failure: " + status.message()));
                   });
                 });
@@ -207,6 +215,7 @@ void Engine::apply_effects(const Effects& effects) {
       std::lock_guard lock(effects.entry->mu);
       for (const auto& mark : effects.runs) {
         Run& run = *mark.run;
+        --run.pending_commits;
         run.committed_next_event_id = std::max(run.committed_next_event_id, mark.committed_next_event_id);
         if (mark.committed_close_event_id) run.committed_close_event_id = mark.committed_close_event_id;
         waiters.insert(waiters.end(), run.waiters.begin(), run.waiters.end());
@@ -223,7 +232,12 @@ void Engine::apply_effects(const Effects& effects) {
 }
 
 void Engine::arm_timer(const TimerTask& task, TimePoint deadline) {
-  durable_timers_.schedule(deadline, [this, task] { executor_.post([this, task] { on_timer(task); }); });
+  // Handled on the timer thread itself, so deadlines that expire together are applied in
+  // deadline order (an executor pool would race them). Handlers only mutate in memory and
+  // queue a commit; replies and dispatch still happen on the executor after the commit.
+  durable_timers_.schedule(deadline, [this, task] {
+    if (!stopping_) on_timer(task);
+  });
 }
 
 void Engine::on_timer(const TimerTask& task) {

@@ -13,6 +13,7 @@
 // proceed in parallel. Replies are delivered on executor threads, never under a lock.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,6 +66,10 @@ class Engine {
   Status recover(const std::vector<std::string>& ensure_namespaces);
   // Stops handing out work; pending replies are still delivered.
   void shutdown();
+
+  // Deletes closed runs past their namespace's retention and evicts closed runs from memory
+  // (retention.cc). Runs every Config::sweep_interval after recover(); callable directly.
+  void sweep();
 
   // ---- Namespaces ----
   Status describe_namespace(const std::string& name, stead::server::v1::NamespaceRecord* out) const;
@@ -212,6 +217,8 @@ class Engine {
   void reschedule_sticky_task(const matching::TaskRef& task);
 
   void rearm_run(Run& run, Effects& effects);
+  void schedule_sweep();
+  std::atomic<bool> stopping_{false};
 
   struct UpdateResult {
     std::string run_id;

@@ -42,6 +42,8 @@ struct Run {
   int64_t committed_next_event_id = 1;
   int64_t committed_close_event_id = 0;
   std::vector<std::shared_ptr<HistoryWaiter>> waiters;
+  // Commits queued for this run whose effects have not run yet (they point at this Run).
+  int pending_commits = 0;
 
   bool open() const { return ms.info().close_event_id() == 0; }
 };

@@ -86,10 +86,13 @@ struct WriteBatch {
   std::vector<CurrentRunRow> current_runs;
   std::vector<HistoryRow> events;
   std::vector<VisibilityRow> visibility;
+  // Runs to delete entirely (retention): execution, events, visibility row, and the
+  // current-run pointer if it still names the run. Applied after the writes above.
+  std::vector<RunKey> deleted_runs;
 
   bool empty() const {
     return namespaces.empty() && executions.empty() && current_runs.empty() && events.empty() &&
-           visibility.empty();
+           visibility.empty() && deleted_runs.empty();
   }
 };
 

@@ -97,6 +97,24 @@ Status put_visibility(Connection& conn, const VisibilityRow& row) {
   return stmt->run();
 }
 
+Status delete_run(Connection& conn, const RunKey& key) {
+  static constexpr std::pair<const char*, const char*> kDeletes[] = {
+      {"DELETE FROM history_events WHERE ns = ? AND workflow_id = ? AND run_id = ?", "delete history"},
+      {"DELETE FROM executions WHERE ns = ? AND workflow_id = ? AND run_id = ?", "delete execution"},
+      {"DELETE FROM visibility WHERE ns = ? AND workflow_id = ? AND run_id = ?", "delete visibility"},
+      {"DELETE FROM current_runs WHERE ns = ? AND workflow_id = ? AND run_id = ?", "delete current run"},
+  };
+  for (const auto& [sql, what] : kDeletes) {
+    ScopedStatement stmt;
+    STEAD_RETURN_IF_ERROR(conn.cached(sql, what, &stmt));
+    stmt->bind_text(1, key.ns);
+    stmt->bind_text(2, key.workflow_id);
+    stmt->bind_text(3, key.run_id);
+    STEAD_RETURN_IF_ERROR(stmt->run());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status apply_batch(Connection& conn, const WriteBatch& batch) {
@@ -107,6 +125,7 @@ Status apply_batch(Connection& conn, const WriteBatch& batch) {
   }
   for (const HistoryRow& row : batch.events) STEAD_RETURN_IF_ERROR(insert_event(conn, row));
   for (const VisibilityRow& row : batch.visibility) STEAD_RETURN_IF_ERROR(put_visibility(conn, row));
+  for (const RunKey& key : batch.deleted_runs) STEAD_RETURN_IF_ERROR(delete_run(conn, key));
   return Status::Ok();
 }
 
