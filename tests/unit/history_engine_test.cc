@@ -627,8 +627,8 @@ TEST_F(EngineTest, ActivityStartToCloseTimeoutIsRetried) {
 TEST_F(EngineTest, ActivityScheduleToCloseTimeoutTimesItOut) {
   start_and_complete_first_task("wf", {schedule_activity("a1", Duration::zero(), 5s)});
   // The attempt starts 3 s after scheduling so that only the schedule-to-close deadline passes
-  // below: deadlines passing together are handled in no fixed order (see
-  // TimersThatExpireTogetherAreHandledInDeadlineOrder).
+  // below (a start-to-close expiry with no time left reports the same timeout type, but through
+  // the retry path with another message and retry state).
   advance(3s);
   auto activity = poll_activity_task();
   ASSERT_TRUE(activity.status.ok());

@@ -106,15 +106,30 @@ void end_attempt(Mutation& m, int64_t scheduled_id, Failure failure, std::option
 
 }  // namespace
 
-// Looks up the activity a token names. REQUIRES: entry locked. NOT_FOUND when stale.
-static Status find_activity(Run* run, const TaskToken& token, v1::ActivityInfo** out) {
-  if (!run->open()) return Status::NotFound("workflow execution already completed");
-  auto it = run->ms.mutable_activities()->find(token.scheduled_event_id());
-  if (it == run->ms.mutable_activities()->end() || it->second.attempt() != token.attempt() ||
+// The token of the activity's current attempt.
+static TaskToken activity_token(const v1::ExecutionInfo& info, const v1::ActivityInfo& activity) {
+  TaskToken token;
+  token.set_kind(TaskToken::KIND_ACTIVITY_TASK);
+  token.set_namespace_(info.namespace_());
+  token.set_workflow_id(info.workflow_id());
+  token.set_run_id(info.run_id());
+  token.set_scheduled_event_id(activity.scheduled_event_id());
+  token.set_attempt(activity.attempt());
+  token.set_activity_id(activity.activity_id());
+  return token;
+}
+
+Status Engine::lock_activity(const std::string& task_token, LockedRun* out, TaskToken* token,
+                             v1::ActivityInfo** activity) {
+  STEAD_RETURN_IF_ERROR(decode_task_token(task_token, TaskToken::KIND_ACTIVITY_TASK, token));
+  STEAD_RETURN_IF_ERROR(lock_run(token->namespace_(), token->workflow_id(), token->run_id(), out));
+  if (!out->run->open()) return Status::NotFound("workflow execution already completed");
+  auto it = out->run->ms.mutable_activities()->find(token->scheduled_event_id());
+  if (it == out->run->ms.mutable_activities()->end() || it->second.attempt() != token->attempt() ||
       !it->second.has_started_time()) {
     return stale_activity();
   }
-  *out = &it->second;
+  *activity = &it->second;
   return Status::Ok();
 }
 
@@ -143,17 +158,8 @@ void Engine::record_activity_task_started(const matching::TaskRef& task, const w
   }
 
   const auto& info = run->ms.info();
-  TaskToken token;
-  token.set_kind(TaskToken::KIND_ACTIVITY_TASK);
-  token.set_namespace_(info.namespace_());
-  token.set_workflow_id(info.workflow_id());
-  token.set_run_id(info.run_id());
-  token.set_scheduled_event_id(activity.scheduled_event_id());
-  token.set_attempt(activity.attempt());
-  token.set_activity_id(activity.activity_id());
-
   wsv1::PollActivityTaskQueueResponse resp;
-  resp.set_task_token(encode_task_token(token));
+  resp.set_task_token(encode_task_token(activity_token(info, activity)));
   resp.set_workflow_namespace(info.namespace_());
   resp.mutable_workflow_type()->set_name(info.workflow_type());
   resp.mutable_workflow_execution()->set_workflow_id(info.workflow_id());
@@ -178,19 +184,14 @@ void Engine::record_activity_task_started(const matching::TaskRef& task, const w
 
 void Engine::complete_activity_task(wsv1::RespondActivityTaskCompletedRequest request,
                                     Reply<wsv1::RespondActivityTaskCompletedResponse> reply) {
-  TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
-    return reply(s, {});
   if (blob_size(request.result()) > config_.blob_size_limit_error)
     return reply(Status::InvalidArgument("Blob data size exceeds limit."), {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
+  LockedRun locked;
+  TaskToken token;
   v1::ActivityInfo* activity = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
-  Mutation m(*this, entry, *run);
+  if (Status s = lock_activity(request.task_token(), &locked, &token, &activity); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  Mutation m(*this, locked.entry, *run);
   if (!request.identity().empty()) activity->set_started_identity(request.identity());
   int64_t started_id = add_started_event(m, *activity);
   auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
@@ -206,17 +207,12 @@ void Engine::complete_activity_task(wsv1::RespondActivityTaskCompletedRequest re
 
 void Engine::fail_activity_task(wsv1::RespondActivityTaskFailedRequest request,
                                 Reply<wsv1::RespondActivityTaskFailedResponse> reply) {
+  LockedRun locked;
   TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
-    return reply(s, {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
   v1::ActivityInfo* activity = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
-  Mutation m(*this, entry, *run);
+  if (Status s = lock_activity(request.task_token(), &locked, &token, &activity); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  Mutation m(*this, locked.entry, *run);
   if (!request.identity().empty()) activity->set_started_identity(request.identity());
   if (request.has_last_heartbeat_details()) *activity->mutable_last_heartbeat_details() = request.last_heartbeat_details();
   end_attempt(m, token.scheduled_event_id(), request.failure(), std::nullopt, request.identity());
@@ -225,17 +221,12 @@ void Engine::fail_activity_task(wsv1::RespondActivityTaskFailedRequest request,
 
 void Engine::cancel_activity_task(wsv1::RespondActivityTaskCanceledRequest request,
                                   Reply<wsv1::RespondActivityTaskCanceledResponse> reply) {
+  LockedRun locked;
   TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
-    return reply(s, {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
   v1::ActivityInfo* activity = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
-  Mutation m(*this, entry, *run);
+  if (Status s = lock_activity(request.task_token(), &locked, &token, &activity); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  Mutation m(*this, locked.entry, *run);
   if (!request.identity().empty()) activity->set_started_identity(request.identity());
   int64_t started_id = add_started_event(m, *activity);
   auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED);
@@ -252,19 +243,14 @@ void Engine::cancel_activity_task(wsv1::RespondActivityTaskCanceledRequest reque
 
 void Engine::heartbeat_activity_task(wsv1::RecordActivityTaskHeartbeatRequest request,
                                      Reply<wsv1::RecordActivityTaskHeartbeatResponse> reply) {
-  TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_ACTIVITY_TASK, &token); !s.ok())
-    return reply(s, {});
   if (blob_size(request.details()) > config_.blob_size_limit_error)
     return reply(Status::InvalidArgument("Blob data size exceeds limit."), {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
+  LockedRun locked;
+  TaskToken token;
   v1::ActivityInfo* activity = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (Status s = find_activity(run, token, &activity); !s.ok()) return reply(s, {});
-  Mutation m(*this, entry, *run);
+  if (Status s = lock_activity(request.task_token(), &locked, &token, &activity); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  Mutation m(*this, locked.entry, *run);
   if (request.has_details()) *activity->mutable_last_heartbeat_details() = request.details();
   *activity->mutable_last_heartbeat_time() = to_proto(m.now());
   bool cancel_requested = activity->cancel_requested();
@@ -277,25 +263,14 @@ void Engine::heartbeat_activity_task(wsv1::RecordActivityTaskHeartbeatRequest re
 
 Status Engine::activity_task_token(const std::string& ns, const std::string& workflow_id, const std::string& run_id,
                                    const std::string& activity_id, std::string* out) {
-  if (workflow_id.empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
   if (activity_id.empty()) return Status::InvalidArgument("ActivityId is not set on request.");
-  auto entry = entry_for(ns, workflow_id);
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
-  STEAD_RETURN_IF_ERROR(find_run(*entry, ns, workflow_id, run_id, &run));
-  if (!run->open()) return Status::NotFound("workflow execution already completed");
-  for (const auto& [id, activity] : run->ms.activities()) {
+  LockedRun locked;
+  STEAD_RETURN_IF_ERROR(lock_run(ns, workflow_id, run_id, &locked));
+  if (!locked.run->open()) return Status::NotFound("workflow execution already completed");
+  for (const auto& [id, activity] : locked.run->ms.activities()) {
     if (activity.activity_id() != activity_id) continue;
     if (!activity.has_started_time()) return Status::NotFound("Activity task not started.");
-    TaskToken token;
-    token.set_kind(TaskToken::KIND_ACTIVITY_TASK);
-    token.set_namespace_(ns);
-    token.set_workflow_id(workflow_id);
-    token.set_run_id(run->ms.info().run_id());
-    token.set_scheduled_event_id(id);
-    token.set_attempt(activity.attempt());
-    token.set_activity_id(activity_id);
-    *out = encode_task_token(token);
+    *out = encode_task_token(activity_token(locked.run->ms.info(), activity));
     return Status::Ok();
   }
   return stale_activity();

@@ -185,6 +185,17 @@ Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::
   return Status::Ok();
 }
 
+Status Engine::lock_run(const std::string& ns, const std::string& workflow_id, const std::string& run_id,
+                        LockedRun* out, const std::string& first_execution_run_id) {
+  if (workflow_id.empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
+  out->entry = entry_for(ns, workflow_id);
+  out->lock = std::unique_lock(out->entry->mu);
+  STEAD_RETURN_IF_ERROR(find_run(*out->entry, ns, workflow_id, run_id, &out->run));
+  if (!first_execution_run_id.empty() && out->run->ms.info().first_execution_run_id() != first_execution_run_id)
+    return Status::NotFound("workflow execution not found for the given first execution run id");
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------- commit and effects
 
 void Engine::commit(Mutation& mutation, std::function<void(Status)> then) {

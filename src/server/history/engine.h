@@ -33,6 +33,7 @@
 #include "server/timers/timer_queue.h"
 #include "server/visibility/search_attribute_types.h"
 #include "stead/server/v1/mutable_state.pb.h"
+#include "stead/server/v1/task_token.pb.h"
 #include "temporal/api/history/v1/message.pb.h"
 #include "temporal/api/protocol/v1/message.pb.h"
 #include "temporal/api/update/v1/message.pb.h"
@@ -47,6 +48,7 @@ using Reply = std::function<void(Status, T)>;
 
 struct Run;
 struct WorkflowEntry;
+struct LockedRun;
 class Mutation;
 struct TimerTask;
 struct Effects;
@@ -169,6 +171,16 @@ class Engine {
   Status find_run(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id,
                   const std::string& run_id, Run** out);
   Status load_current_run_id(WorkflowEntry& entry, const std::string& ns, const std::string& workflow_id);
+  // entry_for + lock + find_run. With a non-empty `first_execution_run_id`, the run must belong
+  // to that chain (NOT_FOUND otherwise).
+  Status lock_run(const std::string& ns, const std::string& workflow_id, const std::string& run_id, LockedRun* out,
+                  const std::string& first_execution_run_id = "");
+  // Decodes an activity task token and locks the run; NOT_FOUND when the attempt it names is
+  // not the running one (stale token, timed out, run closed).
+  Status lock_activity(const std::string& task_token, LockedRun* out, stead::server::v1::TaskToken* token,
+                       stead::server::v1::ActivityInfo** activity);
+  // Decodes a workflow task token and locks the run; NOT_FOUND unless that task is the started one.
+  Status lock_workflow_task(const std::string& task_token, LockedRun* out, stead::server::v1::TaskToken* token);
 
   // Queues the mutation's batch and, after the commit, runs its effects and then `then`.
   // REQUIRES: the entry's mutex is held (commit order = mutation order).

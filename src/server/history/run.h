@@ -56,6 +56,13 @@ struct WorkflowEntry {
   std::map<std::string, std::unique_ptr<Run>> runs;
 };
 
+// A run found and locked for one operation; the entry's mutex is held while this lives.
+struct LockedRun {
+  std::shared_ptr<WorkflowEntry> entry;
+  std::unique_lock<std::mutex> lock;
+  Run* run = nullptr;
+};
+
 enum class TimerKind {
   kWorkflowTaskStartToClose,
   kWorkflowTaskStickyScheduleToStart,

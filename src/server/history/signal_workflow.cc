@@ -126,16 +126,14 @@ void Engine::signal_with_start_workflow(wsv1::SignalWithStartWorkflowExecutionRe
 void Engine::request_cancel_workflow(wsv1::RequestCancelWorkflowExecutionRequest request,
                                      Reply<wsv1::RequestCancelWorkflowExecutionResponse> reply) {
   const auto& execution = request.workflow_execution();
-  if (execution.workflow_id().empty()) return reply(Status::InvalidArgument("WorkflowId is not set on request."), {});
-  auto entry = entry_for(request.namespace_(), execution.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
-  if (Status s = find_run(*entry, request.namespace_(), execution.workflow_id(), execution.run_id(), &run); !s.ok())
+  LockedRun locked;
+  if (Status s = lock_run(request.namespace_(), execution.workflow_id(), execution.run_id(), &locked,
+                          request.first_execution_run_id());
+      !s.ok()) {
     return reply(s, {});
-  if (!request.first_execution_run_id().empty() &&
-      run->ms.info().first_execution_run_id() != request.first_execution_run_id()) {
-    return reply(Status::NotFound("workflow execution not found for the given first execution run id"), {});
   }
+  Run* run = locked.run;
+  auto& entry = locked.entry;
   // Closed, or already asked: nothing more to do (as in Temporal).
   if (!run->open() || run->ms.cancel_requested()) return reply(Status::Ok(), {});
   Mutation m(*this, entry, *run);

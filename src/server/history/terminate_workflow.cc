@@ -37,16 +37,14 @@ void Engine::terminate_run(Mutation& mutation, const std::string& reason,
 void Engine::terminate_workflow(wsv1::TerminateWorkflowExecutionRequest request,
                                 Reply<wsv1::TerminateWorkflowExecutionResponse> reply) {
   const auto& execution = request.workflow_execution();
-  if (execution.workflow_id().empty()) return reply(Status::InvalidArgument("WorkflowId is not set on request."), {});
-  auto entry = entry_for(request.namespace_(), execution.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
-  if (Status s = find_run(*entry, request.namespace_(), execution.workflow_id(), execution.run_id(), &run); !s.ok())
+  LockedRun locked;
+  if (Status s = lock_run(request.namespace_(), execution.workflow_id(), execution.run_id(), &locked,
+                          request.first_execution_run_id());
+      !s.ok()) {
     return reply(s, {});
-  if (!request.first_execution_run_id().empty() &&
-      run->ms.info().first_execution_run_id() != request.first_execution_run_id()) {
-    return reply(Status::NotFound("workflow execution not found for the given first execution run id"), {});
   }
+  Run* run = locked.run;
+  auto& entry = locked.entry;
   if (!run->open()) return reply(Status::NotFound("workflow execution already completed"), {});
   Mutation mutation(*this, entry, *run);
   terminate_run(mutation, request.reason(), request.has_details() ? &request.details() : nullptr, request.identity());

@@ -127,22 +127,26 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
   });
 }
 
+Status Engine::lock_workflow_task(const std::string& task_token, LockedRun* out, TaskToken* token) {
+  STEAD_RETURN_IF_ERROR(decode_task_token(task_token, TaskToken::KIND_WORKFLOW_TASK, token));
+  STEAD_RETURN_IF_ERROR(lock_run(token->namespace_(), token->workflow_id(), token->run_id(), out));
+  if (!out->run->open()) return Status::NotFound("Workflow execution already completed.");
+  const auto& ms = out->run->ms;
+  if (!ms.has_workflow_task() || ms.workflow_task().scheduled_event_id() != token->scheduled_event_id() ||
+      ms.workflow_task().started_event_id() != token->started_event_id()) {
+    return stale_task();
+  }
+  return Status::Ok();
+}
+
 void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest request,
                                     Reply<wsv1::RespondWorkflowTaskCompletedResponse> reply) {
+  LockedRun locked;
   TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_WORKFLOW_TASK, &token); !s.ok())
-    return reply(s, {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (!run->open()) return reply(Status::NotFound("Workflow execution already completed."), {});
+  if (Status s = lock_workflow_task(request.task_token(), &locked, &token); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  auto& entry = locked.entry;
   auto& ms = run->ms;
-  if (!ms.has_workflow_task() || ms.workflow_task().scheduled_event_id() != token.scheduled_event_id() ||
-      ms.workflow_task().started_event_id() != token.started_event_id()) {
-    return reply(stale_task(), {});
-  }
 
   Mutation m(*this, entry, *run);
   CommandValidation validation = validate_commands(config_, ms, request.commands(), request.messages());
@@ -203,20 +207,12 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
 
 void Engine::fail_workflow_task(wsv1::RespondWorkflowTaskFailedRequest request,
                                 Reply<wsv1::RespondWorkflowTaskFailedResponse> reply) {
+  LockedRun locked;
   TaskToken token;
-  if (Status s = decode_task_token(request.task_token(), TaskToken::KIND_WORKFLOW_TASK, &token); !s.ok())
-    return reply(s, {});
-  auto entry = entry_for(token.namespace_(), token.workflow_id());
-  std::lock_guard lock(entry->mu);
-  Run* run = nullptr;
-  if (Status s = find_run(*entry, token.namespace_(), token.workflow_id(), token.run_id(), &run); !s.ok())
-    return reply(s, {});
-  if (!run->open()) return reply(Status::NotFound("Workflow execution already completed."), {});
+  if (Status s = lock_workflow_task(request.task_token(), &locked, &token); !s.ok()) return reply(s, {});
+  Run* run = locked.run;
+  auto& entry = locked.entry;
   auto& ms = run->ms;
-  if (!ms.has_workflow_task() || ms.workflow_task().scheduled_event_id() != token.scheduled_event_id() ||
-      ms.workflow_task().started_event_id() != token.started_event_id()) {
-    return reply(stale_task(), {});
-  }
   Mutation m(*this, entry, *run);
   const bool was_sticky = ms.workflow_task().task_queue().kind() == enums::TASK_QUEUE_KIND_STICKY;
   add_workflow_task_failed(m, request.cause(), request.has_failure() ? &request.failure() : nullptr, "",
