@@ -3,6 +3,8 @@
 #include <regex>
 
 #include "common/error_details.h"
+#include "server/frontend/namespace_errors.h"
+#include "server/visibility/search_attribute_types.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 #include "temporal/api/operatorservice/v1/request_response.pb.h"
 
@@ -14,41 +16,24 @@ namespace enums = temporal::api::enums::v1;
 namespace {
 const std::string kPrefix = "/temporal.api.operatorservice.v1.OperatorService/";
 
-Status namespace_not_found(const std::string& name) {
-  temporal::api::errordetails::v1::NamespaceNotFoundFailure detail;
-  detail.set_namespace_(name);
-  return with_detail(Status::NotFound("Namespace " + name + " is not found."), detail);
-}
 }  // namespace
 
 const std::map<std::string, enums::IndexedValueType>& system_search_attributes() {
-  static const std::map<std::string, enums::IndexedValueType> attributes = {
-      {"WorkflowId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"RunId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"WorkflowType", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"StartTime", enums::INDEXED_VALUE_TYPE_DATETIME},
-      {"ExecutionTime", enums::INDEXED_VALUE_TYPE_DATETIME},
-      {"CloseTime", enums::INDEXED_VALUE_TYPE_DATETIME},
-      {"ExecutionStatus", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"TaskQueue", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"HistoryLength", enums::INDEXED_VALUE_TYPE_INT},
-      {"HistorySizeBytes", enums::INDEXED_VALUE_TYPE_INT},
-      {"ExecutionDuration", enums::INDEXED_VALUE_TYPE_INT},
-      {"ParentWorkflowId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"ParentRunId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"RootWorkflowId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"RootRunId", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"TemporalChangeVersion", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
-      {"BinaryChecksums", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
-      {"BuildIds", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
-      {"BatcherUser", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"TemporalScheduledStartTime", enums::INDEXED_VALUE_TYPE_DATETIME},
-      {"TemporalScheduledById", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"TemporalSchedulePaused", enums::INDEXED_VALUE_TYPE_BOOL},
-      {"TemporalNamespaceDivision", enums::INDEXED_VALUE_TYPE_KEYWORD},
-      {"TemporalReportedProblems", enums::INDEXED_VALUE_TYPE_KEYWORD_LIST},
-  };
-  return attributes;
+  static const auto* const attributes = [] {
+    // Those stored in columns of their own, plus the predefined ones visibility knows.
+    auto* out = new std::map<std::string, enums::IndexedValueType>{
+        {"WorkflowId", enums::INDEXED_VALUE_TYPE_KEYWORD},      {"RunId", enums::INDEXED_VALUE_TYPE_KEYWORD},
+        {"WorkflowType", enums::INDEXED_VALUE_TYPE_KEYWORD},    {"StartTime", enums::INDEXED_VALUE_TYPE_DATETIME},
+        {"ExecutionTime", enums::INDEXED_VALUE_TYPE_DATETIME},  {"CloseTime", enums::INDEXED_VALUE_TYPE_DATETIME},
+        {"ExecutionStatus", enums::INDEXED_VALUE_TYPE_KEYWORD}, {"TaskQueue", enums::INDEXED_VALUE_TYPE_KEYWORD},
+        {"HistoryLength", enums::INDEXED_VALUE_TYPE_INT},       {"HistorySizeBytes", enums::INDEXED_VALUE_TYPE_INT},
+        {"ExecutionDuration", enums::INDEXED_VALUE_TYPE_INT},   {"ParentWorkflowId", enums::INDEXED_VALUE_TYPE_KEYWORD},
+        {"ParentRunId", enums::INDEXED_VALUE_TYPE_KEYWORD},
+    };
+    for (const auto& [name, type] : visibility::predefined_search_attribute_types()) out->emplace(name, type);
+    return out;
+  }();
+  return *attributes;
 }
 
 void OperatorService::register_routes(RpcRouter& router) {

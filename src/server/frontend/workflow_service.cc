@@ -1,6 +1,7 @@
 #include "server/frontend/workflow_service.h"
 
 #include "common/error_details.h"
+#include "server/frontend/namespace_errors.h"
 #include "server/frontend/long_poll.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
 
@@ -13,11 +14,6 @@ namespace {
 
 const std::string kPrefix = "/temporal.api.workflowservice.v1.WorkflowService/";
 
-Status namespace_not_found(const std::string& name) {
-  temporal::api::errordetails::v1::NamespaceNotFoundFailure detail;
-  detail.set_namespace_(name);
-  return with_detail(Status::NotFound("Namespace " + name + " is not found."), detail);
-}
 
 template <class Resp>
 history::Reply<Resp> reply_to(Responder<Resp> responder) {

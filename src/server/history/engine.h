@@ -230,6 +230,14 @@ class Engine {
 
   void rearm_run(Run& run, Effects& effects);
   void schedule_sweep();
+  // Reads events first..last, at most `page` of them, into *history; sets *next_page_token
+  // when events remain (read_workflow.cc).
+  Status read_history_page(const persistence::RunKey& key, int64_t first, int64_t last, size_t page,
+                           temporal::api::history::v1::History* history, std::string* next_page_token);
+  // The fields every workflow task response carries: execution, type, normal queue, last
+  // completed task (workflow_task.cc).
+  static void fill_workflow_task_response(const stead::server::v1::MutableState& ms,
+                                          wsv1::PollWorkflowTaskQueueResponse* response);
   std::atomic<bool> stopping_{false};
 
   struct UpdateResult {

@@ -155,6 +155,20 @@ void Mutation::schedule_workflow_task() {
   engine_.dispatch_workflow_task(run_, effects_);
 }
 
+void Mutation::end_for_forced_close(const std::string& identity) {
+  auto& ms = run_.ms;
+  if (ms.has_workflow_task() && ms.workflow_task().started_event_id() != 0) {
+    auto* failed = add_event(enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    auto* a = failed->mutable_workflow_task_failed_event_attributes();
+    a->set_scheduled_event_id(ms.workflow_task().scheduled_event_id());
+    a->set_started_event_id(ms.workflow_task().started_event_id());
+    a->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
+    a->set_identity(identity);
+    ms.clear_workflow_task();
+  }
+  flush_buffered_events();
+}
+
 void Mutation::close_run(enums::WorkflowExecutionStatus status, int64_t close_event_id) {
   auto& ms = run_.ms;
   auto* info = ms.mutable_info();

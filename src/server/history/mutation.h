@@ -46,6 +46,10 @@ class Mutation {
 
   // Schedules a workflow task unless one is scheduled or started.
   void schedule_workflow_task();
+  // Before a close the workflow did not ask for (terminate, timeout): a started workflow task
+  // fails with FORCE_CLOSE_COMMAND (its completion will get NOT_FOUND) and buffered events
+  // are written.
+  void end_for_forced_close(const std::string& identity);
   // Closes the run: sets status, close time and close event; drops pending work.
   void close_run(temporal::api::enums::v1::WorkflowExecutionStatus status, int64_t close_event_id);
 

@@ -161,14 +161,9 @@ void Engine::record_query_task_started(const matching::TaskRef& task, const wsv1
 
   wsv1::PollWorkflowTaskQueueResponse resp;
   resp.set_task_token(encode_task_token(token));
-  resp.mutable_workflow_execution()->set_workflow_id(info.workflow_id());
-  resp.mutable_workflow_execution()->set_run_id(info.run_id());
-  resp.mutable_workflow_type()->set_name(info.workflow_type());
-  resp.set_previous_started_event_id(ms.last_completed_wft_started_event_id());
+  fill_workflow_task_response(ms, &resp);
   resp.set_started_event_id(0);  // marks a legacy query task for the worker
   resp.set_attempt(1);
-  resp.mutable_workflow_execution_task_queue()->set_name(info.task_queue());
-  resp.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *resp.mutable_query() = query->query;
   *resp.mutable_scheduled_time() = to_proto(clock_.now());
   *resp.mutable_started_time() = resp.scheduled_time();
@@ -179,12 +174,9 @@ void Engine::record_query_task_started(const matching::TaskRef& task, const wsv1
   int64_t last = run->committed_next_event_id - 1;
   lock.unlock();
   if (!sticky) {
-    std::vector<std::string> events;
-    if (Status s = store_.read_history(key, 1, last, static_cast<size_t>(config_.history_page_size), &events); !s.ok())
-      return reply(s, {});
-    for (const auto& bytes : events) resp.mutable_history()->add_events()->ParseFromString(bytes);
-    int64_t next = 1 + static_cast<int64_t>(events.size());
-    if (next <= last) resp.set_next_page_token(encode_page_token(next));
+    Status s = read_history_page(key, 1, last, static_cast<size_t>(config_.history_page_size), resp.mutable_history(),
+                                 resp.mutable_next_page_token());
+    if (!s.ok()) return reply(s, {});
   }
   reply(Status::Ok(), std::move(resp));
 }

@@ -144,12 +144,24 @@ void Engine::get_history(wsv1::GetWorkflowExecutionHistoryRequest request, TimeP
   size_t page = request.maximum_page_size() > 0
                     ? std::min<size_t>(static_cast<size_t>(request.maximum_page_size()), 1000)
                     : static_cast<size_t>(config_.history_page_size);
-  std::vector<std::string> events;
-  if (Status s = store_.read_history(key, first, last, page, &events); !s.ok()) return reply(s, {});
-  for (const auto& bytes : events) resp.mutable_history()->add_events()->ParseFromString(bytes);
-  int64_t next = first + static_cast<int64_t>(events.size());
-  if (!close_only && next <= last) resp.set_next_page_token(encode_page_token(next));
+  if (Status s = read_history_page(key, first, last, page, resp.mutable_history(), resp.mutable_next_page_token());
+      !s.ok()) {
+    return reply(s, {});
+  }
   reply(Status::Ok(), std::move(resp));
+}
+
+Status Engine::read_history_page(const persistence::RunKey& key, int64_t first, int64_t last, size_t page,
+                                 temporal::api::history::v1::History* history, std::string* next_page_token) {
+  std::vector<std::string> events;
+  STEAD_RETURN_IF_ERROR(store_.read_history(key, first, last, page, &events));
+  for (const auto& bytes : events) {
+    if (!history->add_events()->ParseFromString(bytes))
+      return Status::Internal("corrupt history event of " + key.workflow_id);
+  }
+  int64_t next = first + static_cast<int64_t>(events.size());
+  if (next <= last) *next_page_token = encode_page_token(next);
+  return Status::Ok();
 }
 
 }  // namespace stead::server::history

@@ -290,16 +290,7 @@ void Engine::handle_run_timeout(const TimerTask& task) {
   m.successor() = retry_successor(run->ms, failure, m.now(), &retry_state);
   if (!m.successor() && retry_state != enums::RETRY_STATE_RETRY_POLICY_NOT_SET) retry_state = enums::RETRY_STATE_TIMEOUT;
   auto& ms = run->ms;
-  if (ms.has_workflow_task() && ms.workflow_task().started_event_id() != 0) {
-    // The worker's task dies with the run; its completion will get NOT_FOUND.
-    auto* failed = m.add_event(enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
-    auto* fa = failed->mutable_workflow_task_failed_event_attributes();
-    fa->set_scheduled_event_id(ms.workflow_task().scheduled_event_id());
-    fa->set_started_event_id(ms.workflow_task().started_event_id());
-    fa->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
-    ms.clear_workflow_task();
-  }
-  m.flush_buffered_events();
+  m.end_for_forced_close("");
   auto* event = m.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT);
   auto* a = event->mutable_workflow_execution_timed_out_event_attributes();
   a->set_retry_state(retry_state);

@@ -8,18 +8,7 @@ namespace enums = temporal::api::enums::v1;
 
 void Engine::terminate_run(Mutation& mutation, const std::string& reason,
                            const temporal::api::common::v1::Payloads* details, const std::string& identity) {
-  auto& ms = mutation.ms();
-  // A worker still holding the workflow task loses it: its completion will get NOT_FOUND.
-  if (ms.has_workflow_task() && ms.workflow_task().started_event_id() != 0) {
-    auto* failed = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_TASK_FAILED);
-    auto* a = failed->mutable_workflow_task_failed_event_attributes();
-    a->set_scheduled_event_id(ms.workflow_task().scheduled_event_id());
-    a->set_started_event_id(ms.workflow_task().started_event_id());
-    a->set_cause(enums::WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND);
-    a->set_identity(identity);
-    ms.clear_workflow_task();
-  }
-  mutation.flush_buffered_events();
+  mutation.end_for_forced_close(identity);
   auto* event = mutation.add_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
   auto* a = event->mutable_workflow_execution_terminated_event_attributes();
   a->set_reason(reason);

@@ -95,14 +95,9 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
 
   wsv1::PollWorkflowTaskQueueResponse resp;
   resp.set_task_token(encode_task_token(token));
-  resp.mutable_workflow_execution()->set_workflow_id(info.workflow_id());
-  resp.mutable_workflow_execution()->set_run_id(info.run_id());
-  resp.mutable_workflow_type()->set_name(info.workflow_type());
-  resp.set_previous_started_event_id(ms.last_completed_wft_started_event_id());
+  fill_workflow_task_response(ms, &resp);
   resp.set_started_event_id(wt->started_event_id());
   resp.set_attempt(wt->attempt());
-  resp.mutable_workflow_execution_task_queue()->set_name(info.task_queue());
-  resp.mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
   *resp.mutable_scheduled_time() = wt->scheduled_time();
   *resp.mutable_started_time() = wt->started_time();
   attach_queries(*run, &resp);
@@ -117,14 +112,22 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
 
   commit(m, [this, reply, resp = std::move(resp), key, first, last](Status s) mutable {
     if (!s.ok()) return reply(s, {});
-    std::vector<std::string> events;
-    size_t page = static_cast<size_t>(config_.history_page_size);
-    if (Status rs = store_.read_history(key, first, last, page, &events); !rs.ok()) return reply(rs, {});
-    for (const auto& bytes : events) resp.mutable_history()->add_events()->ParseFromString(bytes);
-    int64_t next = first + static_cast<int64_t>(events.size());
-    if (next <= last) resp.set_next_page_token(encode_page_token(next));
+    Status rs = read_history_page(key, first, last, static_cast<size_t>(config_.history_page_size),
+                                  resp.mutable_history(), resp.mutable_next_page_token());
+    if (!rs.ok()) return reply(rs, {});
     reply(Status::Ok(), std::move(resp));
   });
+}
+
+void Engine::fill_workflow_task_response(const v1::MutableState& ms, wsv1::PollWorkflowTaskQueueResponse* resp) {
+  const auto& info = ms.info();
+  resp->mutable_workflow_execution()->set_workflow_id(info.workflow_id());
+  resp->mutable_workflow_execution()->set_run_id(info.run_id());
+  resp->mutable_workflow_type()->set_name(info.workflow_type());
+  resp->set_previous_started_event_id(ms.last_completed_wft_started_event_id());
+  // Always the normal queue, even for a sticky dispatch.
+  resp->mutable_workflow_execution_task_queue()->set_name(info.task_queue());
+  resp->mutable_workflow_execution_task_queue()->set_kind(enums::TASK_QUEUE_KIND_NORMAL);
 }
 
 Status Engine::lock_workflow_task(const std::string& task_token, LockedRun* out, TaskToken* token) {
