@@ -96,10 +96,14 @@ void Engine::query_workflow(wsv1::QueryWorkflowRequest request, TimePoint deadli
 
 void Engine::dispatch_buffered_queries(Run& run, Effects& effects) {
   const auto& info = run.ms.info();
-  // Go to the worker that has the run cached, if any; a closed run has no sticky worker.
-  std::string queue = run.ms.has_sticky() && !sticky_released(info.namespace_(), run.ms.sticky().task_queue())
-                          ? run.ms.sticky().task_queue()
-                          : info.task_queue();
+  // Go to the worker that has the run cached, if it is still polling; otherwise any worker
+  // replays the history (a query must not wait for a worker that is gone).
+  std::string queue = info.task_queue();
+  if (run.ms.has_sticky() && !sticky_released(info.namespace_(), run.ms.sticky().task_queue()) &&
+      matching_.has_live_poller({info.namespace_(), run.ms.sticky().task_queue(), matching::TaskKind::kWorkflow},
+                                std::chrono::seconds(5))) {
+    queue = run.ms.sticky().task_queue();
+  }
   for (auto& id : run.buffered_query_ids) {
     effects.tasks.emplace_back(matching::QueueKey{info.namespace_(), queue, matching::TaskKind::kWorkflow},
                                matching::TaskRef{info.namespace_(), info.workflow_id(), info.run_id(), 0, 1, id});

@@ -113,6 +113,18 @@ size_t Matching::backlog(const QueueKey& key) const {
   return it == queues_.end() ? 0 : it->second.tasks.size();
 }
 
+bool Matching::has_live_poller(const QueueKey& key, Duration within) const {
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(key.str());
+  if (it == queues_.end()) return false;
+  if (!it->second.waiters.empty()) return true;
+  auto horizon = std::chrono::system_clock::now() - within;
+  for (const auto& [identity, seen] : it->second.pollers) {
+    if (seen >= horizon) return true;
+  }
+  return false;
+}
+
 std::vector<PollerInfo> Matching::pollers(const QueueKey& key) const {
   std::vector<PollerInfo> out;
   std::lock_guard lock(mu_);

@@ -73,6 +73,9 @@ class Matching {
 
   // Tasks currently queued (not yet handed out) on `key`.
   size_t backlog(const QueueKey& key) const;
+  // Whether a poll of `key` is waiting now or ended within `within` (a live worker polls
+  // again right after each answer).
+  bool has_live_poller(const QueueKey& key, Duration within) const;
   // Pollers seen on `key` in the last few minutes (for DescribeTaskQueue).
   std::vector<PollerInfo> pollers(const QueueKey& key) const;
 
