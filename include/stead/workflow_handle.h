@@ -1,0 +1,237 @@
+// stead::WorkflowHandle: one workflow (by id, optionally one run of it) as seen from a client.
+//
+//   auto handle = client.start_workflow("OrderWorkflow", order, {.id = "order-42", .task_queue = "orders"});
+//   handle.signal("approve", Approval{.by = "ana"});
+//   auto status = handle.query<std::string>("status");
+//   auto receipt = handle.result<Receipt>();   // waits for the run (and its continuations)
+//
+// Which run a call targets: a handle returned by start_workflow (or get_workflow_handle
+// without a run id) sends signals, queries, updates and describe to the workflow id's
+// current run, and cancel/terminate to the current run of the chain that began with
+// first_execution_run_id(); result() starts at run_id() and follows continue-as-new, retries
+// and cron runs. A handle from get_workflow_handle(id, run_id) targets exactly that run.
+//
+// Every call has a blocking typed form and an untyped callback form (same name, raw
+// payloads, trailing Callback; see stead/outcome.h). Payloads passed to and received from
+// the callback forms are before codecs / after codecs: the client's data converter applies
+// its codecs itself. Errors: WorkflowNotFoundError, NamespaceNotFoundError, RPCError, plus
+// the ones listed per call.
+//
+// Thread safety: a handle is a small value (ids and a shared reference to the client);
+// copies may be used from any thread, concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "stead/errors.h"
+#include "stead/outcome.h"
+#include "stead/payload.h"
+#include "stead/payload_converter.h"
+#include "temporal/api/history/v1/message.pb.h"
+
+namespace temporal::api::workflow::v1 {
+class WorkflowExecutionInfo;
+}
+namespace temporal::api::workflowservice::v1 {
+class DescribeWorkflowExecutionResponse;
+}
+namespace temporal::api::update::v1 {
+class Outcome;
+}
+
+namespace stead {
+
+namespace detail {
+class ClientCore;
+}
+
+using History = temporal::api::history::v1::History;
+
+// One workflow run as listed or described by the server.
+struct WorkflowExecutionInfo {
+  std::string workflow_id{};
+  std::string run_id{};
+  std::string workflow_type{};
+  std::string task_queue{};
+  WorkflowExecutionStatus status = WorkflowExecutionStatus::kUnspecified;
+  std::chrono::system_clock::time_point start_time{};
+  std::chrono::system_clock::time_point execution_time{};  // start_time + start delay / backoff
+  std::optional<std::chrono::system_clock::time_point> close_time{};
+  int64_t history_length = 0;
+  int64_t history_size_bytes = 0;
+  std::string parent_workflow_id{};  // "" for a top-level workflow
+  std::string parent_run_id{};
+  // Memo values, already through the client's codecs: stead::from_payload<T>(memo.at("k")).
+  std::map<std::string, Payload> memo{};
+  // Search attributes as the server returned them (with `type` metadata):
+  // stead::to_search_attributes(search_attributes) gives typed values.
+  std::map<std::string, Payload> search_attributes{};
+  // The complete message, for fields not copied above.
+  std::shared_ptr<const temporal::api::workflow::v1::WorkflowExecutionInfo> raw{};
+};
+
+struct WorkflowExecutionDescription : WorkflowExecutionInfo {
+  // The complete DescribeWorkflowExecution response (pending activities, children, config).
+  std::shared_ptr<const temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse> raw_description{};
+};
+
+struct ResultOptions {
+  // Follow the chain to its last run (continue-as-new, workflow retries, cron). When false,
+  // a run that continued as new throws WorkflowContinuedAsNewError.
+  bool follow_runs = true;
+};
+
+// temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage (same values).
+enum class UpdateStage : int { kUnspecified = 0, kAdmitted = 1, kAccepted = 2, kCompleted = 3 };
+
+struct UpdateOptions {
+  // REQUIRED: the update handler's name.
+  std::string name{};
+  // The update id (the idempotency key); empty: a random UUID.
+  std::string id{};
+  // kAccepted (start_update) or kCompleted (execute_update).
+  UpdateStage wait_for_stage = UpdateStage::kAccepted;
+};
+
+// An update that the workflow accepted (or already finished), untyped.
+class UntypedUpdateHandle {
+ public:
+  const std::string& id() const { return update_id_; }
+  const std::string& workflow_id() const { return workflow_id_; }
+  const std::string& run_id() const { return run_id_; }
+
+  // Waits for the update's outcome: the result payload (after codecs; nullopt when the
+  // handler returned none). Throws WorkflowUpdateFailedError when the handler failed or the
+  // update was rejected.
+  std::optional<Payload> result() const;
+  void result(Callback<std::optional<Payload>> done) const;
+
+ private:
+  friend class WorkflowHandle;
+  std::shared_ptr<detail::ClientCore> core_;
+  std::string workflow_id_, run_id_, update_id_;
+  std::shared_ptr<const temporal::api::update::v1::Outcome> outcome_;  // when known at start
+};
+
+template <class T>
+class UpdateHandle {
+ public:
+  explicit UpdateHandle(UntypedUpdateHandle untyped) : untyped_(std::move(untyped)) {}
+  const std::string& id() const { return untyped_.id(); }
+  // The handler's result; see UntypedUpdateHandle::result.
+  T result() const {
+    auto payload = untyped_.result();
+    return from_optional_payload<T>(payload ? &*payload : nullptr);
+  }
+  const UntypedUpdateHandle& untyped() const { return untyped_; }
+
+ private:
+  UntypedUpdateHandle untyped_;
+};
+
+class WorkflowHandle {
+ public:
+  const std::string& id() const { return workflow_id_; }
+  // The run this handle was created for: the run started, or the run id given to
+  // get_workflow_handle ("" when none was given).
+  const std::string& run_id() const { return run_id_; }
+  const std::string& first_execution_run_id() const { return first_execution_run_id_; }
+
+  // Waits for the workflow's result (long-polling its history for the close event) and
+  // converts it to T (T = void ignores it). Throws WorkflowFailureError when the run failed
+  // (cause: the workflow's failure), was canceled (CanceledError), terminated
+  // (TerminatedError) or timed out (TimeoutError); WorkflowContinuedAsNewError when
+  // !options.follow_runs and the run continued as new; PayloadConversionError when the
+  // result is not a T.
+  template <class T = void>
+  T result(ResultOptions options = {}) const {
+    auto payload = wait_for<std::optional<Payload>>([&](auto done) { result(options, std::move(done)); });
+    return from_optional_payload<T>(payload ? &*payload : nullptr);
+  }
+  void result(ResultOptions options, Callback<std::optional<Payload>> done) const;
+
+  WorkflowExecutionDescription describe() const;
+  void describe(Callback<WorkflowExecutionDescription> done) const;
+
+  // Sends a signal. Succeeds once the server recorded it.
+  template <class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  void signal(std::string_view name, const Args&... args) const {
+    wait_for<void>([&](auto done) { signal(name, to_payloads(args...), std::move(done)); });
+  }
+  void signal(std::string_view name, std::vector<Payload> args, Callback<void> done) const;
+
+  // Runs a query handler on a worker and converts its result. Throws QueryRejectedError
+  // (the run was closed and reject_condition says so; not used by default) and
+  // QueryFailedError (the handler failed, or the workflow has no handler of that name).
+  template <class T, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  T query(std::string_view name, const Args&... args) const {
+    auto payload =
+        wait_for<std::optional<Payload>>([&](auto done) { query(name, to_payloads(args...), std::move(done)); });
+    return from_optional_payload<T>(payload ? &*payload : nullptr);
+  }
+  void query(std::string_view name, std::vector<Payload> args, Callback<std::optional<Payload>> done) const;
+
+  // Sends an update and waits for its result. Throws WorkflowUpdateFailedError when the
+  // workflow rejected it or its handler failed.
+  template <class T = void, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  T execute_update(std::string_view name, const Args&... args) const {
+    UpdateOptions options{.name = std::string(name), .wait_for_stage = UpdateStage::kCompleted};
+    auto handle = wait_for<UntypedUpdateHandle>(
+        [&](auto done) { start_update(options, to_payloads(args...), std::move(done)); });
+    return UpdateHandle<T>(std::move(handle)).result();
+  }
+  // Sends an update and returns once the workflow accepted it (or rejected it: the
+  // rejection surfaces from result()).
+  template <class T = void, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  UpdateHandle<T> start_update(std::string_view name, const Args&... args) const {
+    UpdateOptions options{.name = std::string(name)};
+    return UpdateHandle<T>(wait_for<UntypedUpdateHandle>(
+        [&](auto done) { start_update(options, to_payloads(args...), std::move(done)); }));
+  }
+  void start_update(const UpdateOptions& options, std::vector<Payload> args, Callback<UntypedUpdateHandle> done) const;
+  // A handle for an update started earlier (by id).
+  template <class T = void>
+  UpdateHandle<T> get_update_handle(std::string update_id) const {
+    return UpdateHandle<T>(untyped_update_handle(std::move(update_id)));
+  }
+  UntypedUpdateHandle untyped_update_handle(std::string update_id) const;
+
+  // Requests cancellation: the workflow sees it and decides (usually ending as Canceled).
+  // Succeeds also when the workflow is already closed.
+  void cancel() const;
+  void cancel(Callback<void> done) const;
+
+  // Ends the run at once (no workflow code runs); result() then throws WorkflowFailureError
+  // with a TerminatedError cause carrying `reason`.
+  void terminate(std::string_view reason = "") const;
+  void terminate(std::string reason, Callback<void> done) const;
+
+  // The whole event history (all pages) of run_id(), or of the current run when run_id() is empty.
+  History fetch_history() const;
+  void fetch_history(Callback<History> done) const;
+
+ private:
+  friend class Client;
+  WorkflowHandle(std::shared_ptr<detail::ClientCore> core, std::string workflow_id, std::string run_id,
+                 std::string target_run_id, std::string first_execution_run_id);
+
+  std::shared_ptr<detail::ClientCore> core_;
+  std::string workflow_id_;
+  std::string run_id_;
+  std::string target_run_id_;  // "" = the current run
+  std::string first_execution_run_id_;
+};
+
+}  // namespace stead
