@@ -12,6 +12,7 @@ namespace stead::server::history {
 namespace enums = temporal::api::enums::v1;
 using stead::server::v1::TaskToken;
 using temporal::api::failure::v1::Failure;
+using temporal::api::history::v1::HistoryEvent;
 
 namespace {
 
@@ -49,6 +50,19 @@ int64_t add_started_event(Mutation& m, const v1::ActivityInfo& activity) {
   return event->event_id();
 }
 
+// Ends the activity: ActivityTaskStarted of its current attempt (when it started), then the
+// closing event of `type`, whose attributes `fill(started_event_id, event)` sets; the
+// activity leaves the run and a workflow task will see the outcome.
+template <class Fill>
+void close_activity(Mutation& m, int64_t scheduled_id, enums::EventType type, Fill fill) {
+  auto& activities = *m.ms().mutable_activities();
+  const v1::ActivityInfo& activity = activities.at(scheduled_id);
+  int64_t started_id = activity.has_started_time() ? add_started_event(m, activity) : 0;
+  fill(started_id, m.add_external_event(type));
+  activities.erase(scheduled_id);
+  m.schedule_workflow_task();
+}
+
 std::optional<TimePoint> retry_expiration(const v1::ActivityInfo& activity) {
   Duration s2c = from_proto(activity.schedule_to_close_timeout());
   if (s2c <= Duration::zero()) return std::nullopt;
@@ -83,25 +97,24 @@ void end_attempt(Mutation& m, int64_t scheduled_id, Failure failure, std::option
     failure = timeout_failure(enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, activity);
     failure.set_message("Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying");
   }
-  int64_t started_id = activity.has_started_time() ? add_started_event(m, activity) : 0;
   if (timeout) {
-    auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
-    auto* a = event->mutable_activity_task_timed_out_event_attributes();
-    *a->mutable_failure() = std::move(failure);
-    a->set_scheduled_event_id(scheduled_id);
-    a->set_started_event_id(started_id);
-    a->set_retry_state(decision.state);
+    close_activity(m, scheduled_id, enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, [&](int64_t started_id, HistoryEvent* e) {
+      auto* a = e->mutable_activity_task_timed_out_event_attributes();
+      *a->mutable_failure() = std::move(failure);
+      a->set_scheduled_event_id(scheduled_id);
+      a->set_started_event_id(started_id);
+      a->set_retry_state(decision.state);
+    });
   } else {
-    auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_FAILED);
-    auto* a = event->mutable_activity_task_failed_event_attributes();
-    *a->mutable_failure() = std::move(failure);
-    a->set_scheduled_event_id(scheduled_id);
-    a->set_started_event_id(started_id);
-    a->set_identity(identity);
-    a->set_retry_state(decision.state);
+    close_activity(m, scheduled_id, enums::EVENT_TYPE_ACTIVITY_TASK_FAILED, [&](int64_t started_id, HistoryEvent* e) {
+      auto* a = e->mutable_activity_task_failed_event_attributes();
+      *a->mutable_failure() = std::move(failure);
+      a->set_scheduled_event_id(scheduled_id);
+      a->set_started_event_id(started_id);
+      a->set_identity(identity);
+      a->set_retry_state(decision.state);
+    });
   }
-  activities.erase(scheduled_id);
-  m.schedule_workflow_task();
 }
 
 }  // namespace
@@ -193,15 +206,14 @@ void Engine::complete_activity_task(wsv1::RespondActivityTaskCompletedRequest re
   Run* run = locked.run;
   Mutation m(*this, locked.entry, *run);
   if (!request.identity().empty()) activity->set_started_identity(request.identity());
-  int64_t started_id = add_started_event(m, *activity);
-  auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
-  auto* a = event->mutable_activity_task_completed_event_attributes();
-  *a->mutable_result() = request.result();
-  a->set_scheduled_event_id(token.scheduled_event_id());
-  a->set_started_event_id(started_id);
-  a->set_identity(request.identity());
-  run->ms.mutable_activities()->erase(token.scheduled_event_id());
-  m.schedule_workflow_task();
+  close_activity(m, token.scheduled_event_id(), enums::EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                 [&](int64_t started_id, HistoryEvent* e) {
+                   auto* a = e->mutable_activity_task_completed_event_attributes();
+                   *a->mutable_result() = request.result();
+                   a->set_scheduled_event_id(token.scheduled_event_id());
+                   a->set_started_event_id(started_id);
+                   a->set_identity(request.identity());
+                 });
   commit(m, [reply](Status s) { reply(s, {}); });
 }
 
@@ -228,16 +240,15 @@ void Engine::cancel_activity_task(wsv1::RespondActivityTaskCanceledRequest reque
   Run* run = locked.run;
   Mutation m(*this, locked.entry, *run);
   if (!request.identity().empty()) activity->set_started_identity(request.identity());
-  int64_t started_id = add_started_event(m, *activity);
-  auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED);
-  auto* a = event->mutable_activity_task_canceled_event_attributes();
-  *a->mutable_details() = request.details();
-  a->set_latest_cancel_requested_event_id(activity->cancel_requested_event_id());
-  a->set_scheduled_event_id(token.scheduled_event_id());
-  a->set_started_event_id(started_id);
-  a->set_identity(request.identity());
-  run->ms.mutable_activities()->erase(token.scheduled_event_id());
-  m.schedule_workflow_task();
+  close_activity(m, token.scheduled_event_id(), enums::EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+                 [&](int64_t started_id, HistoryEvent* e) {
+                   auto* a = e->mutable_activity_task_canceled_event_attributes();
+                   *a->mutable_details() = request.details();
+                   a->set_latest_cancel_requested_event_id(activity->cancel_requested_event_id());
+                   a->set_scheduled_event_id(token.scheduled_event_id());
+                   a->set_started_event_id(started_id);
+                   a->set_identity(request.identity());
+                 });
   commit(m, [reply](Status s) { reply(s, {}); });
 }
 
@@ -325,17 +336,15 @@ void Engine::handle_activity_timer(const TimerTask& task) {
     }
     case TimerKind::kActivityScheduleToClose: {
       // Not retryable: close the activity whatever attempt it is in.
-      int64_t started_id = started ? add_started_event(m, activity) : 0;
-      auto* event = m.add_external_event(enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
-      auto* a = event->mutable_activity_task_timed_out_event_attributes();
-      *a->mutable_failure() = timeout_failure(enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, activity);
-      if (activity.has_last_failure()) *a->mutable_failure()->mutable_cause() = activity.last_failure();
-      a->set_scheduled_event_id(task.event_id);
-      a->set_started_event_id(started_id);
-      // As in Go, the timeout itself is judged by the retry policy: it is not retryable.
-      a->set_retry_state(enums::RETRY_STATE_NON_RETRYABLE_FAILURE);
-      run->ms.mutable_activities()->erase(it);
-      m.schedule_workflow_task();
+      close_activity(m, task.event_id, enums::EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, [&](int64_t started_id, HistoryEvent* e) {
+        auto* a = e->mutable_activity_task_timed_out_event_attributes();
+        *a->mutable_failure() = timeout_failure(enums::TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, activity);
+        if (activity.has_last_failure()) *a->mutable_failure()->mutable_cause() = activity.last_failure();
+        a->set_scheduled_event_id(task.event_id);
+        a->set_started_event_id(started_id);
+        // As in Go, the timeout itself is judged by the retry policy: it is not retryable.
+        a->set_retry_state(enums::RETRY_STATE_NON_RETRYABLE_FAILURE);
+      });
       break;
     }
     default:
