@@ -54,7 +54,10 @@ concept NamedWorkflow = requires {
   { std::string_view(Wf::name) };
 };
 
+class Client;
 namespace detail {
+const std::shared_ptr<ClientCore>& core_of(const Client& client);
+
 template <class R>
 struct AwaitedValue {
   using type = R;
@@ -219,8 +222,12 @@ class Client {
   void count_workflows(std::string query, Callback<WorkflowCount> done) const;
 
  private:
+  friend const std::shared_ptr<detail::ClientCore>& detail::core_of(const Client& client);
   explicit Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}
   std::shared_ptr<detail::ClientCore> core_;
 };
+
+// The connection a Client shares (for the worker, which polls on the client's connection).
+inline const std::shared_ptr<detail::ClientCore>& detail::core_of(const Client& client) { return client.core_; }
 
 }  // namespace stead
