@@ -316,6 +316,15 @@ class PayloadConversionError : public Error {
   using Error::Error;
 };
 
+// Replaying a workflow's history made the workflow code issue different commands than the
+// history records (the code changed without stead::workflow::patched, or it is not
+// deterministic). The message names the event and the command. A worker reports it as a
+// workflow task failure with cause NON_DETERMINISTIC_ERROR; the Replayer throws it.
+class NondeterminismError : public Error {
+ public:
+  using Error::Error;
+};
+
 // gRPC status codes (same values as grpc::StatusCode).
 enum class RpcCode : int {
   kOk = 0,

@@ -20,15 +20,15 @@ struct ServerOptions {
   std::string ip = "127.0.0.1";
   int port = 7233;  // 0 picks a free port; see Server::port()
   // Namespaces to create at start; "default" always exists.
-  std::vector<std::string> namespaces;
+  std::vector<std::string> namespaces{};
   // SQLite database file; empty keeps everything in memory (lost at exit).
-  std::string db_filename;
+  std::string db_filename{};
   // Custom search attributes to register in every namespace: {name, type} with type one of
   // Keyword, Text, Int, Double, Bool, Datetime, KeywordList (`--search-attribute NAME=TYPE`).
-  std::vector<std::pair<std::string, std::string>> search_attributes;
+  std::vector<std::pair<std::string, std::string>> search_attributes{};
   // Dynamic configuration (`--dynamic-config-value KEY=VALUE`). Unknown keys are accepted
   // and reported in Server::warnings().
-  std::vector<std::pair<std::string, std::string>> dynamic_config;
+  std::vector<std::pair<std::string, std::string>> dynamic_config{};
 };
 
 class Server {

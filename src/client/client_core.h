@@ -32,6 +32,33 @@ using AsyncMethod = std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> (Stub
 // Long polls (result, update) give the server this long; it answers within 20 s.
 inline constexpr std::chrono::seconds kLongPollTimeout{70};
 
+// Lets another thread cancel an in-flight call (grpc TryCancel): how a worker ends its long
+// polls at shutdown. A cancel before the call is attached cancels it as soon as it starts.
+// Thread-safe. Hand one canceller to one call at a time.
+class CallCanceller {
+ public:
+  void cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    if (context_) context_->TryCancel();
+  }
+
+ private:
+  friend class ClientCore;
+  void attach(grpc::ClientContext* context) {
+    std::lock_guard lock(mu_);
+    context_ = context;
+    if (cancelled_) context_->TryCancel();
+  }
+  void detach() {
+    std::lock_guard lock(mu_);
+    context_ = nullptr;
+  }
+  std::mutex mu_;
+  grpc::ClientContext* context_ = nullptr;  // guarded by mu_
+  bool cancelled_ = false;                  // guarded by mu_
+};
+
 class ClientCore : public std::enable_shared_from_this<ClientCore> {
  public:
   // Resolves option defaults (identity, certificate files) and creates the channel; no I/O.
@@ -47,9 +74,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   // Sends `request` and calls `done(status, response)` once, on one of the core's completion
   // threads (never inline). The core stays alive until then. `done` must not throw.
+  // With a `canceller`, another thread may cancel the call (done then sees CANCELLED).
   template <class Req, class Resp>
   void call(AsyncMethod<Req, Resp> method, Req request, std::chrono::nanoseconds timeout,
-            std::function<void(grpc::Status, Resp)> done) {
+            std::function<void(grpc::Status, Resp)> done, std::shared_ptr<CallCanceller> canceller = nullptr) {
     struct Call : PendingCall {
       grpc::ClientContext context;
       Req request;
@@ -58,7 +86,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
       std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> reader;
       std::function<void(grpc::Status, Resp)> done;
       std::shared_ptr<ClientCore> core;
-      void complete() override { done(std::move(status), std::move(response)); }
+      std::shared_ptr<CallCanceller> canceller;
+      void complete() override {
+        if (canceller) canceller->detach();
+        done(std::move(status), std::move(response));
+      }
     };
     auto* c = new Call{};
     c->request = std::move(request);
@@ -66,6 +98,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     c->core = shared_from_this();
     prepare(&c->context, timeout);
     c->reader = (stub_.get()->*method)(&c->context, c->request, &cq_);
+    if (canceller) {
+      // Before StartCall: once Finish is queued, `c` may complete and be freed at any time.
+      // (TryCancel on a context whose call has not started cancels it when it starts.)
+      c->canceller = canceller;
+      canceller->attach(&c->context);
+    }
     c->reader->StartCall();
     c->reader->Finish(&c->response, &c->status, static_cast<PendingCall*>(c));
   }

@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "client/client_core.h"
+#include "client/proto_options.h"
 #include "client/rpc_error.h"
 #include "common/time_util.h"
 #include "common/uuid.h"
@@ -46,31 +47,10 @@ void fill_start(const detail::ClientCore& core, std::string_view workflow_type, 
   req->set_request_id(o.request_id.empty() ? new_uuid() : o.request_id);
   req->set_workflow_id_reuse_policy(static_cast<enums::WorkflowIdReusePolicy>(o.id_reuse_policy));
   req->set_workflow_id_conflict_policy(static_cast<enums::WorkflowIdConflictPolicy>(o.id_conflict_policy));
-  if (o.retry_policy) {
-    auto* rp = req->mutable_retry_policy();
-    set_duration(o.retry_policy->initial_interval, rp->mutable_initial_interval());
-    rp->set_backoff_coefficient(o.retry_policy->backoff_coefficient);
-    if (o.retry_policy->maximum_interval.count() > 0)
-      set_duration(o.retry_policy->maximum_interval, rp->mutable_maximum_interval());
-    rp->set_maximum_attempts(o.retry_policy->maximum_attempts);
-    for (const auto& type : o.retry_policy->non_retryable_error_types) rp->add_non_retryable_error_types(type);
-  }
+  if (o.retry_policy) detail::set_retry_policy(*o.retry_policy, req->mutable_retry_policy());
   req->set_cron_schedule(o.cron_schedule);
-  if (!o.memo.empty()) {
-    std::vector<std::string> keys;
-    std::vector<Payload> values;
-    for (const auto& [key, value] : o.memo) {
-      keys.push_back(key);
-      values.push_back(value);
-    }
-    values = dc.encode(std::move(values));
-    auto* fields = req->mutable_memo()->mutable_fields();
-    for (size_t i = 0; i < keys.size(); ++i) (*fields)[keys[i]] = std::move(values[i]);
-  }
-  if (!o.search_attributes.empty()) {
-    auto* fields = req->mutable_search_attributes()->mutable_indexed_fields();
-    for (auto& [name, payload] : search_attribute_payloads(o.search_attributes)) (*fields)[name] = std::move(payload);
-  }
+  if (!o.memo.empty()) detail::set_memo(dc, o.memo, req->mutable_memo());
+  if (!o.search_attributes.empty()) detail::set_search_attributes(o.search_attributes, req->mutable_search_attributes());
   if (o.start_delay.count() > 0) set_duration(o.start_delay, req->mutable_workflow_start_delay());
 }
 

@@ -1,0 +1,25 @@
+// Pieces of stead_http shared between its files; not public.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "stead/http_message.h"
+#include "stead/http_problem.h"
+
+namespace stead::http::detail {
+
+// A problem as a response; hoists header-carrying extensions (www_authenticate) into headers.
+Response problem_response(Problem problem);
+
+// An embedded Swagger UI file ("swagger-ui.css", "swagger-ui-bundle.js", ...): its bytes
+// and content type; false when there is no such asset (or none were embedded).
+bool swagger_asset(std::string_view name, std::string_view& bytes, std::string& content_type);
+bool swagger_embedded();
+// The /docs page for an API titled `title`.
+std::string swagger_page(const std::string& title);
+
+// 32 random lower-case hex digits.
+std::string random_id();
+
+}  // namespace stead::http::detail

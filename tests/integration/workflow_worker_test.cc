@@ -1,0 +1,285 @@
+// The C++ worker end to end: workflows written with stead/workflow.h and activities, run by
+// stead::Worker against an in-process stead::Server, driven by stead::Client.
+// Each test runs with the sticky cache on and off (the second replays every task from the
+// full history, so it also checks replay determinism of the same code).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "stead/client.h"
+#include "stead/server.h"
+#include "stead/worker.h"
+#include "stead/workflow.h"
+
+namespace wfit {
+
+using namespace std::chrono_literals;
+namespace workflow = stead::workflow;
+
+struct Order {
+  std::string id{};
+  int qty = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Order, id, qty)
+
+std::atomic<int> g_cleanups{0};
+
+struct GreetingWorkflow {
+  static constexpr std::string_view name = "GreetingWorkflow";
+  stead::Task<std::string> run(std::string who) {
+    auto greeting = workflow::execute_activity<std::string>("compose", {.start_to_close_timeout = 10s}, who);
+    std::string text = co_await greeting;
+    co_return text;
+  }
+};
+
+struct OrderWorkflow {
+  static constexpr std::string_view name = "OrderWorkflow";
+  stead::Task<std::string> run(Order order) {
+    auto charge = workflow::execute_activity<std::string>(
+        "charge", {.start_to_close_timeout = 10s, .retry_policy = stead::RetryPolicy{.maximum_attempts = 2}}, order);
+    std::string receipt = co_await charge;
+    co_await workflow::sleep(10ms);
+    co_return receipt + " for " + std::to_string(order.qty);
+  }
+};
+
+// Waits for an approval signal; answers queries; takes updates.
+struct ApprovalWorkflow {
+  static constexpr std::string_view name = "ApprovalWorkflow";
+  stead::Task<std::string> run() {
+    auto approved = [this] { return !approver_.empty(); };
+    auto wait = workflow::wait_condition(approved);
+    co_await wait;
+    co_return "approved by " + approver_ + " with " + std::to_string(items_) + " items";
+  }
+  void approve(std::string by) { approver_ = std::move(by); }
+  std::string status() const { return approver_.empty() ? "waiting" : "approved"; }
+  stead::Task<int> add_items(int n) {
+    co_await workflow::sleep(1ms);
+    items_ += n;
+    co_return items_;
+  }
+  void validate_add_items(int n) const {
+    if (n <= 0) throw stead::ApplicationError("n must be positive", {.type = "InvalidCount"});
+  }
+  static void handlers(stead::WorkflowHandlers<ApprovalWorkflow>& h) {
+    h.signal("approve", &ApprovalWorkflow::approve)
+        .query("status", &ApprovalWorkflow::status)
+        .update("add_items", &ApprovalWorkflow::add_items, &ApprovalWorkflow::validate_add_items);
+  }
+
+ private:
+  std::string approver_;
+  int items_ = 0;
+};
+
+// Sleeps an hour; when cancelled, runs a cleanup activity in a shielded scope.
+struct CancellableWorkflow {
+  static constexpr std::string_view name = "CancellableWorkflow";
+  stead::Task<void> run() {
+    std::exception_ptr error;
+    try {
+      co_await workflow::sleep(1h);
+    } catch (const stead::CanceledError&) {
+      error = std::current_exception();
+    }
+    if (!error) co_return;
+    auto cleanup = workflow::shielded([] { return cleanup_activity(); });
+    co_await cleanup;
+    std::rethrow_exception(error);
+  }
+  static stead::Task<void> cleanup_activity() {
+    auto a = workflow::execute_activity<void>("cleanup", {.start_to_close_timeout = 10s});
+    co_await a;
+  }
+};
+
+struct ParentWorkflow {
+  static constexpr std::string_view name = "ParentWorkflow";
+  stead::Task<std::string> run(std::string who) {
+    auto child = workflow::execute_child_workflow<std::string>("GreetingWorkflow", {.id = workflow::info().workflow_id + "-child"}, who);
+    std::string greeting = co_await child;
+    co_return "child said: " + greeting;
+  }
+};
+
+struct CounterWorkflow {
+  static constexpr std::string_view name = "CounterWorkflow";
+  stead::Task<int> run(int n) {
+    if (n < 3) workflow::continue_as_new(n + 1);
+    co_return n;
+  }
+};
+
+struct FailingWorkflow {
+  static constexpr std::string_view name = "FailingWorkflow";
+  stead::Task<void> run() {
+    auto a = workflow::execute_activity<void>("decline", {.start_to_close_timeout = 10s});
+    co_await a;
+  }
+};
+
+// Deterministic API: now(), uuid4(), patched(), wait_condition with a timeout.
+struct DeterminismWorkflow {
+  static constexpr std::string_view name = "DeterminismWorkflow";
+  stead::Task<std::string> run() {
+    std::string id = workflow::uuid4();
+    auto before = workflow::now();
+    bool v2 = workflow::patched("v2");
+    auto never = [] { return false; };
+    auto waited = workflow::wait_condition(never, 20ms);
+    bool met = co_await waited;
+    auto after = workflow::now();
+    co_return id + (v2 ? " v2 " : " v1 ") + (met ? "met" : "timeout") + (after > before ? " later" : " same");
+  }
+};
+
+class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
+ protected:
+  static void SetUpTestSuite() {
+    stead::ServerOptions options;
+    options.port = 0;
+    server_ = stead::Server::start(options).release();
+    client_ = new stead::Client(stead::Client::connect({.address = server_->address()}));
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    server_->shutdown();
+    delete server_;
+  }
+
+  void SetUp() override {
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : test)
+      if (c == '/') c = '-';
+    queue_ = "wf-" + test;
+    worker_ = std::make_unique<stead::Worker>(*client_, stead::WorkerOptions{.task_queue = queue_,
+                                                                             .max_cached_workflows = GetParam()});
+    worker_->register_workflow<GreetingWorkflow>()
+        .register_workflow<OrderWorkflow>()
+        .register_workflow<ApprovalWorkflow>()
+        .register_workflow<CancellableWorkflow>()
+        .register_workflow<ParentWorkflow>()
+        .register_workflow<CounterWorkflow>()
+        .register_workflow<FailingWorkflow>()
+        .register_workflow<DeterminismWorkflow>();
+    worker_->register_activity("compose", [](std::string who) { return "Hello, " + who + "!"; });
+    worker_->register_activity("charge", [](Order order) { return "receipt-" + order.id; });
+    worker_->register_activity("cleanup", [] { ++g_cleanups; });
+    worker_->register_activity("decline", []() -> void {
+      throw stead::ApplicationError("card declined", {.type = "CardDeclined", .non_retryable = true});
+    });
+    worker_->start();
+  }
+  void TearDown() override { worker_.reset(); }
+
+  stead::WorkflowOptions options(const std::string& id) const {
+    return {.id = id + "-" + std::to_string(GetParam()), .task_queue = queue_};
+  }
+
+  static stead::Server* server_;
+  static stead::Client* client_;
+  std::string queue_;
+  std::unique_ptr<stead::Worker> worker_;
+};
+
+stead::Server* WorkflowWorkerTest::server_ = nullptr;
+stead::Client* WorkflowWorkerTest::client_ = nullptr;
+
+TEST_P(WorkflowWorkerTest, ActivityResultIsTheWorkflowResult) {
+  EXPECT_EQ(client_->execute_workflow<GreetingWorkflow>(std::string("Ada"), options("greet")), "Hello, Ada!");
+}
+
+TEST_P(WorkflowWorkerTest, StructArgumentsActivityAndTimer) {
+  auto result = client_->execute_workflow<OrderWorkflow>(Order{.id = "o-1", .qty = 3}, options("order"));
+  EXPECT_EQ(result, "receipt-o-1 for 3");
+}
+
+TEST_P(WorkflowWorkerTest, SignalQueryAndUpdate) {
+  auto handle = client_->start_workflow<ApprovalWorkflow>(options("approval"));
+  EXPECT_EQ(handle.query<std::string>("status"), "waiting");
+  EXPECT_EQ(handle.execute_update<int>("add_items", 2), 2);
+  EXPECT_EQ(handle.execute_update<int>("add_items", 3), 5);
+  try {
+    handle.execute_update<int>("add_items", -1);
+    ADD_FAILURE() << "the validator should have rejected the update";
+  } catch (const stead::WorkflowUpdateFailedError& e) {
+    auto* cause = dynamic_cast<const stead::ApplicationError*>(e.cause().get());
+    ASSERT_NE(cause, nullptr);
+    EXPECT_EQ(cause->type(), "InvalidCount");
+  }
+  handle.signal("approve", std::string("Grace"));
+  EXPECT_EQ(handle.result<std::string>(), "approved by Grace with 5 items");
+  // Closed: the query is answered from a replay of the full history.
+  EXPECT_EQ(handle.query<std::string>("status"), "approved");
+}
+
+TEST_P(WorkflowWorkerTest, CancellationRunsShieldedCleanup) {
+  int before = g_cleanups.load();
+  auto handle = client_->start_workflow<CancellableWorkflow>(options("cancel"));
+  // Wait until the workflow is blocked on its timer.
+  for (int i = 0; i < 200 && handle.fetch_history().events_size() < 5; ++i) std::this_thread::sleep_for(20ms);
+  handle.cancel();
+  try {
+    handle.result<void>();
+    ADD_FAILURE() << "the workflow should end as canceled";
+  } catch (const stead::WorkflowFailureError& e) {
+    EXPECT_NE(dynamic_cast<const stead::CanceledError*>(e.cause().get()), nullptr) << e.what();
+  }
+  EXPECT_EQ(g_cleanups.load(), before + 1);
+  EXPECT_EQ(handle.describe().status, stead::WorkflowExecutionStatus::kCanceled);
+}
+
+TEST_P(WorkflowWorkerTest, ChildWorkflow) {
+  EXPECT_EQ(client_->execute_workflow<ParentWorkflow>(std::string("Bob"), options("parent")),
+            "child said: Hello, Bob!");
+}
+
+TEST_P(WorkflowWorkerTest, ContinueAsNewFollowedByResult) {
+  EXPECT_EQ(client_->execute_workflow<CounterWorkflow>(0, options("counter")), 3);
+}
+
+TEST_P(WorkflowWorkerTest, ActivityFailureFailsTheWorkflowWithItsCauseChain) {
+  auto handle = client_->start_workflow<FailingWorkflow>(options("fail"));
+  try {
+    handle.result<void>();
+    ADD_FAILURE() << "the workflow should fail";
+  } catch (const stead::WorkflowFailureError& e) {
+    auto* activity = dynamic_cast<const stead::ActivityError*>(e.cause().get());
+    ASSERT_NE(activity, nullptr) << e.what();
+    EXPECT_EQ(activity->activity_type(), "decline");
+    auto* app = activity->cause_as<stead::ApplicationError>();
+    ASSERT_NE(app, nullptr);
+    EXPECT_EQ(app->type(), "CardDeclined");
+    EXPECT_EQ(app->message(), "card declined");
+  }
+}
+
+TEST_P(WorkflowWorkerTest, DeterministicApis) {
+  auto result = client_->execute_workflow<DeterminismWorkflow>(options("determinism"));
+  EXPECT_EQ(result.size(), 36u + std::string(" v2 timeout later").size()) << result;
+  EXPECT_NE(result.find(" v2 timeout later"), std::string::npos) << result;
+}
+
+TEST_P(WorkflowWorkerTest, UnknownWorkflowTypeFailsTheTaskNotTheRun) {
+  auto handle = client_->start_workflow("NoSuchWorkflow", options("unknown"));
+  // The task fails and is retried; the run stays open.
+  for (int i = 0; i < 100; ++i) {
+    bool failed_task = false;
+    auto history = handle.fetch_history();
+    for (const auto& e : history.events())
+      failed_task |= e.event_type() == temporal::api::enums::v1::EVENT_TYPE_WORKFLOW_TASK_FAILED;
+    if (failed_task) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(handle.describe().status, stead::WorkflowExecutionStatus::kRunning);
+  handle.terminate("test over");
+}
+
+INSTANTIATE_TEST_SUITE_P(Cache, WorkflowWorkerTest, ::testing::Values(std::size_t{1000}, std::size_t{0}),
+                         [](const auto& info) { return info.param ? std::string("Sticky") : std::string("NoCache"); });
+
+}  // namespace wfit
