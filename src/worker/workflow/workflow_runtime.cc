@@ -298,6 +298,14 @@ Completion WorkflowRuntime::take_completion() {
   return completion;
 }
 
+void WorkflowRuntime::check_replayed_completely() const {
+  for (const PendingCommand& pending : commands_) {
+    if (pending.activation == collecting_) continue;  // issued after the last activation's completion
+    throw NondeterminismError("[TMPRL1100] the workflow issued " + describe_command(pending.command) +
+                              " but the history does not record it");
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // The workflow's own end
 

@@ -93,6 +93,10 @@ class WorkflowRuntime {
   // The commands and messages of the last activation (the task being answered).
   Completion take_completion();
 
+  // For a replay of a whole history (apply() with answering = 0): throws NondeterminismError
+  // when the code issued commands after the last recorded ones.
+  void check_replayed_completely() const;
+
   // Runs query handler `name`. Throws std::out_of_range naming the known queries when there
   // is none, or what the handler throws.
   Payload query(std::string_view name, const std::vector<Payload>& args);
