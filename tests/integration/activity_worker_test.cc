@@ -11,6 +11,7 @@
 
 #include "common/time_util.h"
 #include "fake_worker.h"
+#include "test_server.h"
 #include "stead/activity.h"
 #include "stead/async.h"
 #include "stead/client.h"
@@ -154,14 +155,11 @@ class Latch {
 class ActivityWorkerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ServerOptions options;
-    options.port = 0;
-    server_ = Server::start(options).release();
+    server_ = new itest::TestServer();
     client_ = new Client(Client::connect({.address = server_->address()}));
   }
   static void TearDownTestSuite() {
     delete client_;
-    server_->shutdown();
     delete server_;
   }
 
@@ -175,7 +173,7 @@ class ActivityWorkerTest : public ::testing::Test {
     }
   }
 
-  std::string queue() const { return "aq-" + name_; }
+  std::string queue() const { return "aq-" + name_ + itest::run_suffix(); }
   const Client& client() const { return *client_; }
 
   // Starts the fake workflow worker (RunActivity with `s`) and an activity worker running
@@ -199,7 +197,7 @@ class ActivityWorkerTest : public ::testing::Test {
   template <class... Args>
   WorkflowHandle run(const std::string& suffix, const std::string& activity_type, const Args&... args) {
     return client().start_workflow("RunActivity", to_payloads(activity_type, args...),
-                                   {.id = "wf-" + name_ + suffix, .task_queue = queue()});
+                                   {.id = "wf-" + name_ + suffix + itest::run_suffix(), .task_queue = queue()});
   }
 
   // The cause chain of a failed RunActivity: WorkflowFailureError -> ActivityError -> E.
@@ -220,14 +218,14 @@ class ActivityWorkerTest : public ::testing::Test {
     return nullptr;
   }
 
-  static Server* server_;
+  static itest::TestServer* server_;
   static Client* client_;
   std::string name_;
   std::unique_ptr<FakeWorker> fake_;
   std::vector<std::unique_ptr<ActivityWorker>> workers_;
 };
 
-Server* ActivityWorkerTest::server_ = nullptr;
+itest::TestServer* ActivityWorkerTest::server_ = nullptr;
 Client* ActivityWorkerTest::client_ = nullptr;
 
 TEST_F(ActivityWorkerTest, ResultsRoundTripStringStructAndVoid) {

@@ -17,11 +17,15 @@
 #include "stead/replayer.h"
 #include "stead/server.h"
 #include "stead/worker.h"
+#include "test_server.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace replay_fixtures;
+
+const std::string kQueue = "replay" + stead::itest::run_suffix();
+const std::string kSuffix = stead::itest::run_suffix();
 
 std::string temporal_cli() {
   if (const char* path = std::getenv("STEAD_TEMPORAL_CLI")) return path;
@@ -45,11 +49,9 @@ std::string run_command(const std::string& command) {
 class ReplayerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    stead::ServerOptions options;
-    options.port = 0;
-    server_ = stead::Server::start(options).release();
+    server_ = new stead::itest::TestServer();
     client_ = new stead::Client(stead::Client::connect({.address = server_->address()}));
-    worker_ = new stead::Worker(*client_, {.task_queue = "replay"});
+    worker_ = new stead::Worker(*client_, {.task_queue = kQueue});
     worker_->register_workflow<ShipmentWorkflow>().register_workflow<EchoChild>().register_workflow<RelayWorkflow>();
     worker_->register_activity("pack", [](std::string order) { return "box-" + order; });
     worker_->start();
@@ -57,7 +59,6 @@ class ReplayerTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete worker_;
     delete client_;
-    server_->shutdown();
     delete server_;
   }
 
@@ -75,17 +76,17 @@ class ReplayerTest : public ::testing::Test {
     return json;
   }
 
-  static stead::Server* server_;
+  static stead::itest::TestServer* server_;
   static stead::Client* client_;
   static stead::Worker* worker_;
 };
 
-stead::Server* ReplayerTest::server_ = nullptr;
+stead::itest::TestServer* ReplayerTest::server_ = nullptr;
 stead::Client* ReplayerTest::client_ = nullptr;
 stead::Worker* ReplayerTest::worker_ = nullptr;
 
 TEST_F(ReplayerTest, ExportedHistoryReplaysAndAChangedWorkflowIsNondeterministic) {
-  auto handle = client_->start_workflow<ShipmentWorkflow>(std::string("o-1"), {.id = "shipment-1", .task_queue = "replay"});
+  auto handle = client_->start_workflow<ShipmentWorkflow>(std::string("o-1"), {.id = "shipment-1" + kSuffix, .task_queue = kQueue});
   handle.signal("confirm", std::string("ACME"));
   ASSERT_EQ(handle.result<std::string>(), "box-o-1 via ACME");
   std::string json = export_json(handle, "shipment");
@@ -113,18 +114,18 @@ TEST_F(ReplayerTest, ExportedHistoryReplaysAndAChangedWorkflowIsNondeterministic
 }
 
 TEST_F(ReplayerTest, ChildWorkflowAndContinueAsNewReplay) {
-  auto handle = client_->start_workflow<RelayWorkflow>(2, {.id = "relay-1", .task_queue = "replay"});
+  auto handle = client_->start_workflow<RelayWorkflow>(2, {.id = "relay-1" + kSuffix, .task_queue = kQueue});
   ASSERT_EQ(handle.result<int>(), 4);  // the last run: hops 1 + "hop".size()
   // The current run (hops = 1) and, through the CLI's default, the latest run's history.
   std::string json = export_json(handle, "relay");
   stead::Replayer replayer;
   replayer.register_workflow<RelayWorkflow>();
   // The workflow id is not in the history; the code derives the child id from it.
-  EXPECT_NO_THROW(replayer.replay_json(json, "relay-1"));
+  EXPECT_NO_THROW(replayer.replay_json(json, "relay-1" + kSuffix));
 }
 
 TEST_F(ReplayerTest, UnregisteredTypeIsAReplayError) {
-  auto handle = client_->start_workflow<ShipmentWorkflow>(std::string("o-2"), {.id = "shipment-2", .task_queue = "replay"});
+  auto handle = client_->start_workflow<ShipmentWorkflow>(std::string("o-2"), {.id = "shipment-2" + kSuffix, .task_queue = kQueue});
   handle.signal("confirm", std::string("DHL"));
   handle.result<std::string>();
   stead::Replayer empty;

@@ -12,6 +12,7 @@
 #include "stead/server.h"
 #include "stead/worker.h"
 #include "stead/workflow.h"
+#include "test_server.h"
 
 namespace wfit {
 
@@ -140,14 +141,11 @@ struct DeterminismWorkflow {
 class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
  protected:
   static void SetUpTestSuite() {
-    stead::ServerOptions options;
-    options.port = 0;
-    server_ = stead::Server::start(options).release();
+    server_ = new stead::itest::TestServer();
     client_ = new stead::Client(stead::Client::connect({.address = server_->address()}));
   }
   static void TearDownTestSuite() {
     delete client_;
-    server_->shutdown();
     delete server_;
   }
 
@@ -155,7 +153,7 @@ class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
     std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     for (char& c : test)
       if (c == '/') c = '-';
-    queue_ = "wf-" + test;
+    queue_ = "wf-" + test + stead::itest::run_suffix();
     worker_ = std::make_unique<stead::Worker>(*client_, stead::WorkerOptions{.task_queue = queue_,
                                                                              .max_cached_workflows = GetParam()});
     worker_->register_workflow<GreetingWorkflow>()
@@ -177,16 +175,16 @@ class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
   void TearDown() override { worker_.reset(); }
 
   stead::WorkflowOptions options(const std::string& id) const {
-    return {.id = id + "-" + std::to_string(GetParam()), .task_queue = queue_};
+    return {.id = id + "-" + std::to_string(GetParam()) + stead::itest::run_suffix(), .task_queue = queue_};
   }
 
-  static stead::Server* server_;
+  static stead::itest::TestServer* server_;
   static stead::Client* client_;
   std::string queue_;
   std::unique_ptr<stead::Worker> worker_;
 };
 
-stead::Server* WorkflowWorkerTest::server_ = nullptr;
+stead::itest::TestServer* WorkflowWorkerTest::server_ = nullptr;
 stead::Client* WorkflowWorkerTest::client_ = nullptr;
 
 TEST_P(WorkflowWorkerTest, ActivityResultIsTheWorkflowResult) {
