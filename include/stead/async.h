@@ -37,6 +37,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "stead/outcome.h"
 #include "stead/task.h"
 
 namespace stead {
@@ -165,6 +166,22 @@ template <class T, class Start>
   requires std::invocable<std::decay_t<Start>&&, Resumer<T>>
 CallbackAwaiter<T, std::decay_t<Start>> async_callback(Start&& start) {
   return CallbackAwaiter<T, std::decay_t<Start>>(std::forward<Start>(start));
+}
+
+// The awaitable form of a callback-form operation (stead/outcome.h): `start(Callback<T>)`
+// starts it; the Task yields its value or rethrows its error. Lazy like every Task: nothing
+// starts until it is awaited. After the co_await the awaiting coroutine runs on the thread that
+// completed the operation (a client completion thread): do not block there.
+template <class T, class Start>
+Task<T> await_operation(Start start) {
+  auto op = async_callback<T>([&start](Resumer<T> resume) {
+    start(Callback<T>([resume](Outcome<T> outcome) { resume.complete_with([&] { return std::move(outcome).value(); }); }));
+  });
+  if constexpr (std::is_void_v<T>) {
+    co_await op;
+  } else {
+    co_return co_await op;
+  }
 }
 
 }  // namespace stead

@@ -19,10 +19,10 @@
 // Embedded server: connect to it like any other, {.address = server->address()}; the
 // connection is a loopback TCP socket (no in-process transport yet).
 //
-// Every call has a blocking form and a callback form (stead/outcome.h): the callback form
-// starts the call and returns; its Callback later receives the value or the error. The
-// blocking forms are built on the callback forms; awaitable (coroutine) forms can be built
-// on them the same way (stead/async.h).
+// Every call has a blocking form, a callback form (stead/outcome.h: it starts the call and
+// returns; its Callback later receives the value or the error) and an awaitable form
+// (`..._async`, a stead::Task; after the co_await the coroutine continues on a client
+// completion thread). The blocking and awaitable forms are built on the callback forms.
 //
 // Errors: RPCError (with the gRPC code) for transport and server errors, and the typed
 // subclasses named per call (stead/errors.h).
@@ -220,6 +220,35 @@ class Client {
   void list_workflows(std::string query, Callback<std::vector<WorkflowExecutionInfo>> done) const;
   WorkflowCount count_workflows(std::string_view query = "") const;
   void count_workflows(std::string query, Callback<WorkflowCount> done) const;
+
+  // ---- Awaitable forms (stead/async.h's await_operation): the same calls and errors as the
+  // blocking forms. The Task holds a copy of the client.
+  //   auto handle = co_await client.start_workflow_async("OrderWorkflow", stead::to_payloads(order), options);
+  //   auto receipt = co_await handle.result_async<Receipt>();
+  Task<WorkflowHandle> start_workflow_async(std::string workflow_type, std::vector<Payload> args,
+                                            WorkflowOptions options) const {
+    return await_operation<WorkflowHandle>(
+        [self = *this, workflow_type = std::move(workflow_type), args = std::move(args),
+         options = std::move(options)](Callback<WorkflowHandle> done) {
+          self.start_workflow(workflow_type, args, options, std::move(done));
+        });
+  }
+  template <NamedWorkflow Wf, PayloadConvertible... Args>
+  Task<WorkflowHandle> start_workflow_async(WorkflowOptions options, const Args&... args) const {
+    detail::check_workflow_args<Wf, Args...>();
+    return start_workflow_async(std::string(Wf::name), to_payloads(args...), std::move(options));
+  }
+  Task<std::vector<WorkflowExecutionInfo>> list_workflows_async(std::string query = "") const {
+    return await_operation<std::vector<WorkflowExecutionInfo>>(
+        [self = *this, query = std::move(query)](Callback<std::vector<WorkflowExecutionInfo>> done) {
+          self.list_workflows(query, std::move(done));
+        });
+  }
+  Task<WorkflowCount> count_workflows_async(std::string query = "") const {
+    return await_operation<WorkflowCount>([self = *this, query = std::move(query)](Callback<WorkflowCount> done) {
+      self.count_workflows(query, std::move(done));
+    });
+  }
 
  private:
   friend const std::shared_ptr<detail::ClientCore>& detail::core_of(const Client& client);

@@ -4,17 +4,31 @@
 //   // ... point clients and workers at server->address() ...
 //   server->shutdown();
 //
-// It serves Temporal's WorkflowService over gRPC (plaintext HTTP/2), keeps its state in
-// SQLite (in memory unless db_filename is set), and survives a crash of the process that
-// hosts it without losing any acknowledged change when a database file is used.
+// It serves Temporal's WorkflowService over gRPC (plaintext HTTP/2, or TLS/mTLS when
+// ServerOptions::tls is set), keeps its state in SQLite (in memory unless db_filename is
+// set), and survives a crash of the process that hosts it without losing any acknowledged
+// change when a database file is used.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace stead {
+
+// TLS for the gRPC port (`--tls-cert-path`, `--tls-key-path`, `--tls-ca-path`). Files are
+// PEM and are read once, by Server::start.
+struct ServerTlsOptions {
+  // The server's certificate chain and its private key; both required.
+  std::string cert_path{};
+  std::string key_path{};
+  // CA certificates that client certificates must chain to. Non-empty: mutual TLS, every
+  // client must present a certificate signed by one of them (others fail the handshake).
+  // Empty: clients are not asked for a certificate.
+  std::string client_ca_path{};
+};
 
 struct ServerOptions {
   std::string ip = "127.0.0.1";
@@ -29,12 +43,14 @@ struct ServerOptions {
   // Dynamic configuration (`--dynamic-config-value KEY=VALUE`). Unknown keys are accepted
   // and reported in Server::warnings().
   std::vector<std::pair<std::string, std::string>> dynamic_config{};
+  // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only.
+  std::optional<ServerTlsOptions> tls{};
 };
 
 class Server {
  public:
   // Starts serving. Throws std::runtime_error naming the cause (port in use, unreadable
-  // database, bad option) when it cannot.
+  // database, unreadable or malformed TLS file, bad option) when it cannot.
   static std::unique_ptr<Server> start(const ServerOptions& options);
 
   ~Server();  // shuts down
@@ -45,6 +61,8 @@ class Server {
   std::string address() const;  // "ip:port"
   std::vector<std::string> namespaces() const;
   bool in_memory() const;
+  bool tls() const;                  // options.tls was set
+  bool requires_client_cert() const;  // mutual TLS
   const std::vector<std::string>& warnings() const;
 
   // Completes pending long polls, stops accepting calls, drains work and closes the

@@ -31,6 +31,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "stead/async.h"
 #include "stead/errors.h"
 #include "stead/outcome.h"
 #include "stead/payload.h"
@@ -137,6 +138,30 @@ class UpdateHandle {
   UntypedUpdateHandle untyped_;
 };
 
+namespace detail {
+// Converts the awaited payload of `task` to T (absent payload: as binary/null).
+template <class T>
+Task<T> payload_task(Task<std::optional<Payload>> task) {
+  std::optional<Payload> payload = co_await task;
+  if constexpr (std::is_void_v<T>) {
+    co_return;
+  } else {
+    co_return from_optional_payload<T>(payload ? &*payload : nullptr);
+  }
+}
+// An update that completed at start (execute_update): its result as T, or its error.
+template <class T>
+Task<T> update_result_task(Task<UntypedUpdateHandle> task) {
+  UntypedUpdateHandle handle = co_await task;
+  if constexpr (std::is_void_v<T>) {
+    UpdateHandle<T>(std::move(handle)).result();
+    co_return;
+  } else {
+    co_return UpdateHandle<T>(std::move(handle)).result();
+  }
+}
+}  // namespace detail
+
 class WorkflowHandle {
  public:
   const std::string& id() const { return workflow_id_; }
@@ -221,6 +246,50 @@ class WorkflowHandle {
   // The whole event history (all pages) of run_id(), or of the current run when run_id() is empty.
   History fetch_history() const;
   void fetch_history(Callback<History> done) const;
+
+  // ---- Awaitable forms (stead/async.h's await_operation): the same calls and errors as the
+  // blocking forms above. The Task holds a copy of the handle, so it may outlive this one.
+  template <class T = void>
+  Task<T> result_async(ResultOptions options = {}) const {
+    return detail::payload_task<T>(await_operation<std::optional<Payload>>(
+        [self = *this, options](Callback<std::optional<Payload>> done) { self.result(options, std::move(done)); }));
+  }
+  Task<WorkflowExecutionDescription> describe_async() const {
+    return await_operation<WorkflowExecutionDescription>(
+        [self = *this](Callback<WorkflowExecutionDescription> done) { self.describe(std::move(done)); });
+  }
+  template <class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  Task<void> signal_async(std::string name, const Args&... args) const {
+    return await_operation<void>([self = *this, name = std::move(name), payloads = to_payloads(args...)](
+                                     Callback<void> done) { self.signal(name, payloads, std::move(done)); });
+  }
+  template <class T, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  Task<T> query_async(std::string name, const Args&... args) const {
+    return detail::payload_task<T>(await_operation<std::optional<Payload>>(
+        [self = *this, name = std::move(name), payloads = to_payloads(args...)](
+            Callback<std::optional<Payload>> done) { self.query(name, payloads, std::move(done)); }));
+  }
+  template <class T = void, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  Task<T> execute_update_async(std::string name, const Args&... args) const {
+    UpdateOptions options{.name = std::move(name), .wait_for_stage = UpdateStage::kCompleted};
+    return detail::update_result_task<T>(await_operation<UntypedUpdateHandle>(
+        [self = *this, options, payloads = to_payloads(args...)](Callback<UntypedUpdateHandle> done) {
+          self.start_update(options, payloads, std::move(done));
+        }));
+  }
+  Task<void> cancel_async() const {
+    return await_operation<void>([self = *this](Callback<void> done) { self.cancel(std::move(done)); });
+  }
+  Task<void> terminate_async(std::string reason = "") const {
+    return await_operation<void>(
+        [self = *this, reason = std::move(reason)](Callback<void> done) { self.terminate(reason, std::move(done)); });
+  }
+  Task<History> fetch_history_async() const {
+    return await_operation<History>([self = *this](Callback<History> done) { self.fetch_history(std::move(done)); });
+  }
 
  private:
   friend class Client;

@@ -3,6 +3,7 @@
 //   stead server start-dev [--port 7233] [--ip 127.0.0.1] [--namespace NS]... [--db-filename F]
 //                          [--headless] [--ui-port N] [--log-format pretty|json]
 //                          [--log-level debug|info|warn|error] [--dynamic-config-value K=V]...
+//                          [--tls-cert-path F --tls-key-path F [--tls-ca-path F]]
 //
 // The flags are those Temporal's SDK test harnesses pass to `temporal server start-dev`, so
 // the harnesses can launch this binary in its place.
@@ -39,7 +40,10 @@ int run_dev_server(const stead::ServerOptions& options) {
   std::string names;
   for (const auto& ns : server->namespaces()) names += (names.empty() ? "" : ", ") + ns;
   std::printf("Stead Server %s (Temporal-compatible dev server)\n", stead::version());
-  std::printf("  gRPC:        %s\n", server->address().c_str());
+  std::printf("  gRPC:        %s%s\n", server->address().c_str(),
+              !server->tls()                   ? ""
+              : server->requires_client_cert() ? " (TLS, client certificates required)"
+                                               : " (TLS)");
   std::printf("  Namespaces:  %s\n", names.c_str());
   if (server->in_memory()) {
     std::printf("  Persistence: in-memory SQLite (state is lost at exit; use --db-filename to keep it)\n");
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
   bool headless = false;
   std::string ui_ip, ui_asset_path, ui_codec_endpoint, ui_public_path, log_config;
   std::vector<std::string> sqlite_pragmas, search_attributes;
+  stead::ServerTlsOptions tls;
 
   start_dev->add_option("-p,--port", options.port, "Port for the frontend gRPC service")->capture_default_str();
   start_dev->add_option("--ip", options.ip, "IP address to bind the frontend service to")->capture_default_str();
@@ -93,6 +98,11 @@ int main(int argc, char** argv) {
   start_dev->add_option("--search-attribute", search_attributes,
                         "Custom search attribute NAME=TYPE to register in every namespace (repeatable)");
   start_dev->add_option("--dynamic-config-value", dynamic_config, "Dynamic config KEY=VALUE (repeatable)");
+  // Files are checked by stead::Server::start, which names the file and the problem.
+  start_dev->add_option("--tls-cert-path", tls.cert_path, "Serve gRPC over TLS with this PEM certificate chain");
+  start_dev->add_option("--tls-key-path", tls.key_path, "PEM private key of --tls-cert-path");
+  start_dev->add_option("--tls-ca-path", tls.client_ca_path,
+                        "PEM CA certificates; clients must present a certificate signed by one (mTLS)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -122,6 +132,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.search_attributes.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (!tls.cert_path.empty() || !tls.key_path.empty() || !tls.client_ca_path.empty()) {
+    if (tls.cert_path.empty() || tls.key_path.empty()) {
+      std::cerr << "stead: TLS needs both --tls-cert-path and --tls-key-path"
+                << (tls.client_ca_path.empty() ? "" : " (--tls-ca-path only adds client verification)") << "\n";
+      return 2;
+    }
+    options.tls = tls;
   }
   if (ui_port && !headless) STEAD_LOG(kWarn) << "the Web UI is not served yet; --ui-port ignored";
 

@@ -1,7 +1,11 @@
 // Wiring of the dev server: store -> timers -> matching -> history -> frontend -> gRPC.
 #include "stead/server.h"
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 
@@ -27,6 +31,34 @@ namespace {
 // Reported by GetSystemInfo: the Temporal server release whose protocol Stead follows,
 // with Stead's own version as build metadata.
 std::string server_version() { return std::string("1.29.0+stead.") + version(); }
+
+// Reads a PEM file for the TLS options; `what` names it in errors ("TLS certificate").
+// `marker` is a substring every valid file of that kind has: gRPC only parses the PEM when
+// the port is bound and then reports no more than a failed bind, so obvious mistakes (a
+// missing file, a key given as the certificate) are caught here with a precise message.
+std::string read_pem(const std::string& path, const char* what, const char* marker) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + what + " file " + path + ": " + std::strerror(errno));
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (text.find(marker) == std::string::npos)
+    throw std::runtime_error(std::string(what) + " file " + path + " is not PEM (no \"" + marker + "\" block)");
+  return text;
+}
+
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions& options) {
+  if (!options.tls) return grpc::InsecureServerCredentials();
+  const ServerTlsOptions& tls = *options.tls;
+  if (tls.cert_path.empty() || tls.key_path.empty())
+    throw std::runtime_error("TLS needs both a certificate and a private key (ServerTlsOptions cert_path, key_path)");
+  const bool mutual = !tls.client_ca_path.empty();
+  grpc::SslServerCredentialsOptions ssl(mutual ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  std::string cert = read_pem(tls.cert_path, "TLS certificate", "-----BEGIN CERTIFICATE-----");
+  std::string key = read_pem(tls.key_path, "TLS private key", "PRIVATE KEY-----");
+  ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
+  if (mutual) ssl.pem_root_certs = read_pem(tls.client_ca_path, "TLS client CA", "-----BEGIN CERTIFICATE-----");
+  return grpc::SslServerCredentials(ssl);
+}
 }  // namespace
 
 struct Server::Impl {
@@ -68,6 +100,8 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { shutdown(); }
 
 std::unique_ptr<Server> Server::start(const ServerOptions& options) {
+  // TLS files first: a bad file fails before the database is opened or recovered.
+  auto credentials = server_credentials(options);
   auto impl = std::make_unique<Impl>();
   impl->options = options;
 
@@ -114,14 +148,19 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
 
   grpc::ServerBuilder builder;
   std::string address = options.ip + ":" + std::to_string(options.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &impl->port);
+  builder.AddListeningPort(address, credentials, &impl->port);
   builder.RegisterCallbackGenericService(impl->router.service());
   // gRPC's default 4 MiB receive limit, as Temporal's server: larger requests get
   // RESOURCE_EXHAUSTED; smaller ones are checked against the 2 MiB blob limit.
   builder.SetMaxSendMessageSize(128 * 1024 * 1024);  // long histories may exceed 4 MiB
   impl->grpc_server = builder.BuildAndStart();
-  if (!impl->grpc_server || impl->port == 0)
-    throw std::runtime_error("cannot listen on " + address + " (address in use or invalid)");
+  if (!impl->grpc_server || impl->port == 0) {
+    // gRPC builds the TLS context when it binds, so a certificate/key it cannot use (bad
+    // PEM, key not matching the certificate) also ends here.
+    throw std::runtime_error("cannot listen on " + address +
+                             (options.tls ? " (address in use or invalid, or the TLS certificate, key or CA is not valid)"
+                                          : " (address in use or invalid)"));
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -129,6 +168,8 @@ int Server::port() const { return impl_->port; }
 std::string Server::address() const { return impl_->options.ip + ":" + std::to_string(impl_->port); }
 std::vector<std::string> Server::namespaces() const { return impl_->namespaces; }
 bool Server::in_memory() const { return impl_->options.db_filename.empty(); }
+bool Server::tls() const { return impl_->options.tls.has_value(); }
+bool Server::requires_client_cert() const { return tls() && !impl_->options.tls->client_ca_path.empty(); }
 const std::vector<std::string>& Server::warnings() const { return impl_->warnings; }
 
 void Server::shutdown() {

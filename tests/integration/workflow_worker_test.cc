@@ -10,6 +10,7 @@
 
 #include "stead/client.h"
 #include "stead/server.h"
+#include "stead/sync_wait.h"
 #include "stead/worker.h"
 #include "stead/workflow.h"
 #include "test_server.h"
@@ -275,6 +276,23 @@ TEST_P(WorkflowWorkerTest, UnknownWorkflowTypeFailsTheTaskNotTheRun) {
   }
   EXPECT_EQ(handle.describe().status, stead::WorkflowExecutionStatus::kRunning);
   handle.terminate("test over");
+}
+
+// The awaitable client forms, driven by sync_wait from the test thread.
+stead::Task<std::string> approve_async(stead::Client client, stead::WorkflowOptions options) {
+  stead::WorkflowHandle handle = co_await client.start_workflow_async<ApprovalWorkflow>(options);
+  std::string status = co_await handle.query_async<std::string>("status");
+  int items = co_await handle.execute_update_async<int>("add_items", 4);
+  co_await handle.signal_async("approve", std::string("Lin"));
+  std::string result = co_await handle.result_async<std::string>();
+  stead::WorkflowExecutionDescription description = co_await handle.describe_async();
+  co_return status + "|" + std::to_string(items) + "|" + result + "|" +
+      (description.status == stead::WorkflowExecutionStatus::kCompleted ? "completed" : "open");
+}
+
+TEST_P(WorkflowWorkerTest, AwaitableClientForms) {
+  auto task = approve_async(*client_, options("awaitable"));
+  EXPECT_EQ(stead::sync_wait(std::move(task)), "waiting|4|approved by Lin with 4 items|completed");
 }
 
 INSTANTIATE_TEST_SUITE_P(Cache, WorkflowWorkerTest, ::testing::Values(std::size_t{1000}, std::size_t{0}),

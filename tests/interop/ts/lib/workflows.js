@@ -8,6 +8,7 @@
 const {
   ActivityCancellationType,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
   condition,
@@ -286,6 +287,56 @@ async function upsertSearchAttributesWorkflow(keyword, n) {
   return 'finished';
 }
 
+// ---------------------------------------------------------------------------------------------
+// cpp_client.test.js and cpp_worker.test.js: peers of the C++ SDK (tests/interop/cpp).
+
+// Returns its argument unchanged (a C++ client checks each payload kind round-trips).
+async function echoWorkflow(value) {
+  return value;
+}
+
+// How each argument looked to TypeScript: { type, value } with type 'undefined', 'null',
+// 'Uint8Array' (value: hex), or typeof the value.
+async function describeArgsWorkflow(...args) {
+  return args.map((value) => {
+    if (value === undefined) return { type: 'undefined' };
+    if (value === null) return { type: 'null' };
+    if (value instanceof Uint8Array) {
+      return { type: 'Uint8Array', value: Array.from(value, (b) => b.toString(16).padStart(2, '0')).join('') };
+    }
+    return { type: typeof value, value };
+  });
+}
+
+// spec: { type, message, details: [...], cause: spec | null } -> ApplicationFailure chain.
+// The outermost failure also carries a Uint8Array detail [1, 2, 3] (bytes inside a failure).
+function failureFromSpec(spec, extraDetails = []) {
+  if (!spec) return undefined;
+  return ApplicationFailure.create({
+    type: spec.type,
+    message: spec.message,
+    details: [...(spec.details ?? []), ...extraDetails],
+    nonRetryable: true,
+    cause: failureFromSpec(spec.cause),
+  });
+}
+
+async function failWorkflow(spec) {
+  throw failureFromSpec(spec, [new Uint8Array([1, 2, 3])]);
+}
+
+// Calls the `tsFail` activity (registered by the test), which throws failureFromSpec(spec).
+async function activityFailWorkflow(spec) {
+  const { tsFail } = proxyActivities({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+  await tsFail(spec);
+}
+
+// Calls `activity` (e.g. one of interop_cpp_worker's) on `taskQueue`; its failure propagates.
+async function callActivityWorkflow(taskQueue, activity, ...args) {
+  const activities = proxyActivities({ taskQueue, startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+  return await activities[activity](...args);
+}
+
 module.exports = {
   greetWorkflow,
   flakyWorkflow,
@@ -307,4 +358,9 @@ module.exports = {
   parentStartChildWorkflow,
   continueAsNewWorkflow,
   upsertSearchAttributesWorkflow,
+  echoWorkflow,
+  describeArgsWorkflow,
+  failWorkflow,
+  activityFailWorkflow,
+  callActivityWorkflow,
 };
