@@ -38,4 +38,21 @@ struct ActivityOptions {
   std::string activity_id{};  // "": a sequence number unique within the run
 };
 
+// How a workflow runs a local activity (stead::workflow::execute_local_activity): in the
+// worker that runs the workflow, without a round trip through the server's task queues; its
+// result is recorded in the history as a `core_local_activity` marker, so replays do not run
+// it again. Meant for short operations. At least one of start_to_close_timeout and
+// schedule_to_close_timeout is required.
+//
+// Retries happen inside the workflow task, per retry_policy, and stop early when the next
+// attempt would start after 80% of the workflow task timeout has passed (the task must be
+// answered in time); the activity then fails with its last failure. (Temporal's core SDK
+// continues such retries later on a timer; Stead does not yet.)
+struct LocalActivityOptions {
+  std::chrono::nanoseconds schedule_to_close_timeout{0};
+  std::chrono::nanoseconds start_to_close_timeout{0};
+  std::optional<RetryPolicy> retry_policy{};
+  std::string activity_id{};  // "": a sequence number unique within the run
+};
+
 }  // namespace stead

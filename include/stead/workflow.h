@@ -90,6 +90,8 @@ std::optional<Payload> operation_take(Operation& op);
 void operation_cancel(Operation& op);
 
 OperationPtr start_activity(std::string_view activity_type, const ActivityOptions& options, std::vector<Payload> args);
+OperationPtr start_local_activity(std::string_view activity_type, const LocalActivityOptions& options,
+                                  std::vector<Payload> args);
 OperationPtr start_timer(std::chrono::nanoseconds duration);
 // The child's `started` operation resolves with its run id (a string payload) once the
 // server has started it; `result` with its result.
@@ -160,6 +162,14 @@ ActivityHandle<R> start_activity(std::string_view activity_type, const ActivityO
 template <class R = void, class... Args>
 ActivityHandle<R> execute_activity(std::string_view activity_type, const ActivityOptions& options, const Args&... args) {
   return start_activity<R>(activity_type, options, args...);
+}
+
+// Runs activity `activity_type` (registered on this worker) as a local activity; see
+// LocalActivityOptions. The awaited result throws ActivityError like execute_activity.
+template <class R = void, class... Args>
+ActivityHandle<R> execute_local_activity(std::string_view activity_type, const LocalActivityOptions& options,
+                                         const Args&... args) {
+  return ActivityHandle<R>(detail::start_local_activity(activity_type, options, stead::to_payloads(args...)));
 }
 
 // A durable timer: completes after `duration` of workflow time (survives worker restarts).

@@ -8,6 +8,7 @@
 
 #include "client/client_core.h"
 #include "worker/activity/activity_worker.h"
+#include "worker/local_activity_executor.h"
 #include "worker/workflow_worker.h"
 
 namespace stead {
@@ -62,6 +63,7 @@ void Worker::start() {
     o.threads = options_.workflow_threads;
     o.max_cached_workflows = options_.max_cached_workflows;
     o.sticky_schedule_to_start_timeout = options_.sticky_queue_schedule_to_start_timeout;
+    o.local_activities = worker::make_local_activity_executor(activities_, client_.data_converter(), options_.task_queue);
     workflow_worker_ = std::make_shared<worker::WorkflowWorker>(core, std::move(o), workflows_);
     workflow_worker_->start();
   }

@@ -263,6 +263,7 @@ void WorkflowWorker::process(PollResponse& task) {
     if (!run->runtime) {
       run->runtime = std::make_unique<WorkflowRuntime>(registry_, client_->converter(), client_->ns(),
                                                        execution.workflow_id(), execution.run_id());
+      run->runtime->set_local_activity_executor(options_.local_activities);
       if (history.events_size() == 0 || history.events(0).event_id() != 1) history = fetch_history(execution);
     }
     std::vector<const ProtocolMessage*> messages;

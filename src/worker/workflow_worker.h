@@ -40,6 +40,8 @@ struct WorkflowWorkerOptions {
   // Runs kept in memory; 0 disables the sticky queue (every task replays the full history).
   std::size_t max_cached_workflows = 1000;
   std::chrono::nanoseconds sticky_schedule_to_start_timeout = std::chrono::seconds(10);
+  // Runs the local activities of this worker's workflows; null: they fail the task.
+  LocalActivityExecutor local_activities{};
 };
 
 class WorkflowWorker : public std::enable_shared_from_this<WorkflowWorker> {

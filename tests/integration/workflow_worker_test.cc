@@ -139,6 +139,31 @@ struct DeterminismWorkflow {
   }
 };
 
+std::atomic<int> g_local_runs{0};
+
+// A local activity that fails its first attempt, then a timer (a second workflow task, which
+// the no-cache worker answers by replaying: the local activity must not run again).
+struct LocalActivityWorkflow {
+  static constexpr std::string_view name = "LocalActivityWorkflow";
+  stead::Task<std::string> run(std::string who) {
+    auto local = workflow::execute_local_activity<std::string>(
+        "flaky_local",
+        {.start_to_close_timeout = 5s,
+         .retry_policy = stead::RetryPolicy{.initial_interval = 10ms, .maximum_attempts = 3}},
+        who);
+    std::string text = co_await local;
+    co_await workflow::sleep(10ms);
+    std::string failure;
+    try {
+      auto declined = workflow::execute_local_activity<void>("decline", {.start_to_close_timeout = 5s});
+      co_await declined;
+    } catch (const stead::ActivityError& e) {
+      if (auto* app = e.cause_as<stead::ApplicationError>()) failure = app->type();
+    }
+    co_return text + " / " + failure;
+  }
+};
+
 class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
  protected:
   static void SetUpTestSuite() {
@@ -164,7 +189,13 @@ class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
         .register_workflow<ParentWorkflow>()
         .register_workflow<CounterWorkflow>()
         .register_workflow<FailingWorkflow>()
-        .register_workflow<DeterminismWorkflow>();
+        .register_workflow<DeterminismWorkflow>()
+        .register_workflow<LocalActivityWorkflow>();
+    worker_->register_activity("flaky_local", [](stead::ActivityContext& context, std::string who) {
+      ++g_local_runs;
+      if (context.info().attempt == 1) throw std::runtime_error("first attempt fails");
+      return "local hello " + who + " on attempt " + std::to_string(context.info().attempt);
+    });
     worker_->register_activity("compose", [](std::string who) { return "Hello, " + who + "!"; });
     worker_->register_activity("charge", [](Order order) { return "receipt-" + order.id; });
     worker_->register_activity("cleanup", [] { ++g_cleanups; });
@@ -276,6 +307,13 @@ TEST_P(WorkflowWorkerTest, UnknownWorkflowTypeFailsTheTaskNotTheRun) {
   }
   EXPECT_EQ(handle.describe().status, stead::WorkflowExecutionStatus::kRunning);
   handle.terminate("test over");
+}
+
+TEST_P(WorkflowWorkerTest, LocalActivityRetriesAndIsNotRerunOnReplay) {
+  g_local_runs = 0;
+  auto result = client_->execute_workflow<LocalActivityWorkflow>(std::string("Kim"), options("local"));
+  EXPECT_EQ(result, "local hello Kim on attempt 2 / CardDeclined");
+  EXPECT_EQ(g_local_runs.load(), 2);
 }
 
 // The awaitable client forms, driven by sync_wait from the test thread.

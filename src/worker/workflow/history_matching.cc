@@ -35,6 +35,34 @@ std::optional<PatchMarker> patch_marker(const HistoryEvent& event, const DataCon
   return marker;
 }
 
+std::optional<std::string> local_activity_marker_id(const HistoryEvent& event, const DataConverter& converter) {
+  if (event.event_type() != enums::EVENT_TYPE_MARKER_RECORDED) return std::nullopt;
+  const auto& a = event.marker_recorded_event_attributes();
+  if (a.marker_name() != kLocalActivityMarkerName) return std::nullopt;
+  auto data = a.details().find("data");
+  if (data == a.details().end() || data->second.payloads_size() == 0) return std::nullopt;
+  try {
+    auto json = stead::from_payload<nlohmann::json>(converter.decode({data->second.payloads(0)}).front());
+    return json.value("activity_id", std::string());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Command local_activity_marker_command(const std::string& activity_type, const std::string& activity_id,
+                                      int32_t attempt, const std::optional<Payload>& result,
+                                      const std::optional<temporal::api::failure::v1::Failure>& failure) {
+  Command command;
+  command.set_command_type(enums::COMMAND_TYPE_RECORD_MARKER);
+  auto* a = command.mutable_record_marker_command_attributes();
+  a->set_marker_name(kLocalActivityMarkerName);
+  *(*a->mutable_details())["data"].add_payloads() = stead::to_payload(nlohmann::json{
+      {"attempt", attempt}, {"activity_id", activity_id}, {"activity_type", activity_type}});
+  if (result) *(*a->mutable_details())["result"].add_payloads() = *result;
+  if (failure) *a->mutable_failure() = *failure;
+  return command;
+}
+
 Command patch_marker_command(const std::string& id, bool deprecated) {
   Command command;
   command.set_command_type(enums::COMMAND_TYPE_RECORD_MARKER);
@@ -115,6 +143,13 @@ bool records(const HistoryEvent& event, const Command& command, const DataConver
     case enums::EVENT_TYPE_MARKER_RECORDED: {
       const auto& c = command.record_marker_command_attributes();
       if (event.marker_recorded_event_attributes().marker_name() != c.marker_name()) return false;
+      if (c.marker_name() == kLocalActivityMarkerName) {
+        auto recorded = local_activity_marker_id(event, converter);
+        auto issued = c.details().find("data");
+        if (!recorded || issued == c.details().end() || issued->second.payloads_size() == 0) return false;
+        return *recorded ==
+               stead::from_payload<nlohmann::json>(issued->second.payloads(0)).value("activity_id", std::string());
+      }
       if (c.marker_name() != kPatchMarkerName) return true;
       auto recorded = patch_marker(event, converter);
       auto issued = c.details().find(kPatchMarkerDetailsKey);

@@ -30,6 +30,11 @@ inline constexpr const char* kPatchMarkerDetailsKey = "patch-data";
 // The search attribute sdk-core upserts alongside patch markers.
 inline constexpr const char* kChangeVersionAttribute = "TemporalChangeVersion";
 
+// The marker name of local activity results, shared with sdk-core; details: "data" (JSON
+// {seq, attempt, activity_id, activity_type}) and "result" (the result payloads); a failed
+// local activity's failure is the marker's `failure`.
+inline constexpr const char* kLocalActivityMarkerName = "core_local_activity";
+
 struct PatchMarker {
   std::string id;
   bool deprecated = false;
@@ -39,6 +44,15 @@ std::optional<PatchMarker> patch_marker(const temporal::api::history::v1::Histor
                                         const DataConverter& converter);
 // The RecordMarker command of a patch.
 temporal::api::command::v1::Command patch_marker_command(const std::string& id, bool deprecated);
+
+// The activity id of a local activity marker, or nullopt.
+std::optional<std::string> local_activity_marker_id(const temporal::api::history::v1::HistoryEvent& event,
+                                                    const DataConverter& converter);
+
+// The RecordMarker command of a local activity's outcome (payloads already encoded).
+temporal::api::command::v1::Command local_activity_marker_command(
+    const std::string& activity_type, const std::string& activity_id, int32_t attempt,
+    const std::optional<Payload>& result, const std::optional<temporal::api::failure::v1::Failure>& failure);
 
 // The command type whose execution an event records; UNSPECIFIED for other events.
 temporal::api::enums::v1::CommandType command_type_recorded_by(temporal::api::enums::v1::EventType type);

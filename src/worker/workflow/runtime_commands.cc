@@ -30,6 +30,15 @@ struct WorkflowRuntime::ChildState {
   bool cancel_when_started = false;
 };
 
+struct WorkflowRuntime::LocalActivityState {
+  OperationPtr op;
+  std::string type, id;
+  LocalActivityOptions options;
+  std::vector<Payload> input;  // encoded
+  std::chrono::system_clock::time_point scheduled_time;
+  bool done = false;  // ran, was read from the history, or was cancelled
+};
+
 namespace {
 
 Failure canceled_failure(const std::string& message) {
@@ -214,6 +223,81 @@ std::exception_ptr WorkflowRuntime::activity_error(const ActivityState& activity
   info->set_retry_state(static_cast<enums::RetryState>(retry_state));
   *failure.mutable_cause() = std::move(cause);
   return error_from(failure);
+}
+
+// ---------------------------------------------------------------------------------------
+// Local activities
+
+OperationPtr WorkflowRuntime::start_local_activity(std::string_view type, const LocalActivityOptions& options,
+                                                   std::vector<Payload> args) {
+  check_can_issue();
+  if (type.empty()) throw std::invalid_argument("stead: local activity type is empty");
+  if (options.start_to_close_timeout.count() <= 0 && options.schedule_to_close_timeout.count() <= 0)
+    throw std::invalid_argument("stead::LocalActivityOptions for '" + std::string(type) +
+                                "': start_to_close_timeout or schedule_to_close_timeout is required");
+  auto la = std::make_shared<LocalActivityState>();
+  la->op = new_operation();
+  la->type = type;
+  la->id = options.activity_id.empty() ? std::to_string(next_seq_++) : options.activity_id;
+  la->options = options;
+  la->scheduled_time = now_;
+  ActivityState identity{nullptr, la->type, la->id};
+  if (current_scope_->cancelled()) {
+    la->op->reject(activity_error(identity, 0, "", enums::RETRY_STATE_CANCEL_REQUESTED,
+                                  canceled_failure("Local activity cancelled before it ran")));
+    return la->op;
+  }
+  la->input = converter_.encode(std::move(args));
+  local_requests_.push_back(la);
+  std::weak_ptr<LocalActivityState> weak = la;
+  la->op->set_cancel_action([this, weak] {
+    auto la = weak.lock();
+    if (!la || la->done) return;
+    la->done = true;  // not run yet: it never will be, and nothing is recorded
+    ActivityState identity{nullptr, la->type, la->id};
+    la->op->reject(activity_error(identity, 0, "", enums::RETRY_STATE_CANCEL_REQUESTED,
+                                  canceled_failure("Local activity cancelled")));
+  });
+  return la->op;
+}
+
+bool WorkflowRuntime::resolve_local_activities() {
+  if (local_requests_.empty()) return false;
+  std::deque<std::shared_ptr<LocalActivityState>> batch;
+  batch.swap(local_requests_);
+  for (auto& la : batch) {
+    if (la->done) continue;
+    la->done = true;
+    LocalActivityOutcome outcome;
+    if (replaying_) {
+      auto it = local_markers_.find(la->id);
+      if (it == local_markers_.end())
+        throw NondeterminismError("[TMPRL1100] the workflow ran local activity '" + la->type + "' (activity_id '" +
+                                  la->id + "') but the history records no marker for it");
+      const auto& a = it->second->marker_recorded_event_attributes();
+      if (a.has_failure()) {
+        outcome.failure = a.failure();
+        outcome.retry_state = enums::RETRY_STATE_NON_RETRYABLE_FAILURE;
+      } else if (auto r = a.details().find("result"); r != a.details().end() && r->second.payloads_size() > 0) {
+        outcome.result = r->second.payloads(0);
+      }
+    } else {
+      if (!local_executor_)
+        throw WorkflowTaskError("local activity '" + la->type + "': this worker cannot run local activities");
+      outcome = local_executor_(LocalActivityRequest{la->type, la->id, la->input, la->options, &info_, la->scheduled_time});
+    }
+    Command command = local_activity_marker_command(la->type, la->id, outcome.attempt, outcome.result, outcome.failure);
+    issue(std::move(command));
+    if (outcome.failure) {
+      ActivityState identity{nullptr, la->type, la->id};
+      la->op->reject(activity_error(identity, 0, "", outcome.retry_state, *outcome.failure));
+    } else {
+      std::optional<Payload> result;
+      if (outcome.result) result = converter_.decode({*outcome.result}).front();
+      la->op->resolve(std::move(result));
+    }
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------

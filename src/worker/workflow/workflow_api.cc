@@ -20,6 +20,10 @@ void operation_cancel(Operation& op) { op.cancel(); }
 OperationPtr start_activity(std::string_view activity_type, const ActivityOptions& options, std::vector<Payload> args) {
   return WorkflowRuntime::current().start_activity(activity_type, options, std::move(args));
 }
+OperationPtr start_local_activity(std::string_view activity_type, const LocalActivityOptions& options,
+                                  std::vector<Payload> args) {
+  return WorkflowRuntime::current().start_local_activity(activity_type, options, std::move(args));
+}
 OperationPtr start_timer(std::chrono::nanoseconds duration) { return WorkflowRuntime::current().start_timer(duration); }
 ChildOperations start_child_workflow(std::string_view workflow_type, const ChildWorkflowOptions& options,
                                      std::vector<Payload> args) {

@@ -122,6 +122,7 @@ void WorkflowRuntime::prepare_sequence(const std::vector<const HistoryEvent*>& e
                                        int64_t answering) {
   patches_in_history_.clear();
   accepted_updates_.clear();
+  local_markers_.clear();
   size_t end = from;
   for (; end < events.size(); ++end) {
     const HistoryEvent& e = *events[end];
@@ -145,6 +146,7 @@ void WorkflowRuntime::prepare_sequence(const std::vector<const HistoryEvent*>& e
     const HistoryEvent& e = *events[k];
     if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_TASK_STARTED) break;
     if (auto patch = patch_marker(e, converter_)) patches_in_history_.insert(patch->id);
+    if (auto id = local_activity_marker_id(e, converter_)) local_markers_[*id] = &e;
     if (e.event_type() == enums::EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED) accepted_updates_.push_back(&e);
   }
 }
@@ -261,6 +263,7 @@ void WorkflowRuntime::activate(const std::vector<const ProtocolMessage*>& messag
     scheduler_.spawn(drive_main(input_));
   }
   scheduler_.run_until_idle();
+  while (!task_error_ && resolve_local_activities()) scheduler_.run_until_idle();
   if (task_error_) {
     std::exception_ptr cause = task_error_;
     std::string what = "workflow code failed";

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "stead/activity_options.h"
 #include "stead/converter.h"
 #include "stead/workflow.h"
 #include "stead/workflow_definition.h"
@@ -59,6 +61,24 @@ struct Completion {
   std::vector<ProtocolMessage> messages;
 };
 
+// A local activity for the worker to run (LocalActivityExecutor), and what came of it.
+struct LocalActivityRequest {
+  std::string activity_type;
+  std::string activity_id;
+  std::vector<Payload> input;  // encoded (codecs applied), as an activity task carries it
+  LocalActivityOptions options;
+  const WorkflowInfo* workflow;  // valid for the call
+  std::chrono::system_clock::time_point scheduled_time;
+};
+struct LocalActivityOutcome {
+  std::optional<Payload> result;  // encoded; set on success
+  std::optional<temporal::api::failure::v1::Failure> failure;  // encoded; set on failure
+  int32_t attempt = 1;             // the last attempt made
+  int retry_state = 0;             // temporal.api.enums.v1.RetryState of a failure
+};
+// Runs a local activity to its end (retries included). Must not throw.
+using LocalActivityExecutor = std::function<LocalActivityOutcome(const LocalActivityRequest&)>;
+
 // The workflow code threw something that is not a workflow failure (a bug, e.g.
 // std::out_of_range): the task fails and is retried, the run stays open (as in the Python
 // and TypeScript SDKs). Also thrown for unusable arguments to workflow API calls.
@@ -80,6 +100,9 @@ class WorkflowRuntime {
   ~WorkflowRuntime();
   WorkflowRuntime(const WorkflowRuntime&) = delete;
   WorkflowRuntime& operator=(const WorkflowRuntime&) = delete;
+
+  // How local activities run (the worker sets it; a replay needs none).
+  void set_local_activity_executor(LocalActivityExecutor executor) { local_executor_ = std::move(executor); }
 
   // Applies `events` (those at or below last_event_id() are skipped; the rest must follow on
   // without a gap) and runs an activation at each completed workflow task. `answering` is the
@@ -121,6 +144,8 @@ class WorkflowRuntime {
 
   workflow::detail::OperationPtr start_activity(std::string_view type, const ActivityOptions& options,
                                                 std::vector<Payload> args);
+  workflow::detail::OperationPtr start_local_activity(std::string_view type, const LocalActivityOptions& options,
+                                                      std::vector<Payload> args);
   workflow::detail::OperationPtr start_timer(std::chrono::nanoseconds duration);
   workflow::detail::ChildOperations start_child(std::string_view type, const ChildWorkflowOptions& options,
                                                 std::vector<Payload> args);
@@ -139,6 +164,7 @@ class WorkflowRuntime {
   };
   struct ActivityState;
   struct ChildState;
+  struct LocalActivityState;
   using ExternalCallback = std::function<void(const HistoryEvent&)>;
 
   // Event dispatch.
@@ -155,6 +181,9 @@ class WorkflowRuntime {
   void resolve_external(const HistoryEvent& event);
   void signal(const HistoryEvent& event);
   void request_cancel();
+  // Runs (or, in a replay, reads from the history) the local activities the last pass asked
+  // for, in request order; false when there were none.
+  bool resolve_local_activities();
   void cancel_activity(ActivityState& activity);
   void cancel_child(const std::shared_ptr<ChildState>& child);
   void request_child_cancel(const std::shared_ptr<ChildState>& child);
@@ -225,6 +254,9 @@ class WorkflowRuntime {
   std::map<std::string, bool, std::less<>> patches_;               // answered patched() calls
   std::set<std::string, std::less<>> patches_in_history_;          // markers of the coming sequence
   std::vector<const HistoryEvent*> accepted_updates_;              // UpdateAccepted of the coming sequence
+  std::map<std::string, const HistoryEvent*> local_markers_;        // local activity markers of the coming sequence, by activity id
+  std::deque<std::shared_ptr<LocalActivityState>> local_requests_;  // asked for, not yet run
+  LocalActivityExecutor local_executor_;
   std::set<std::string> updates_seen_;
 };
 
