@@ -9,6 +9,7 @@
 // Routes (prefix "/workflows" by default):
 //   POST /workflows/{workflow_type}                   201 {workflow_id, run_id, workflow_type, task_queue}
 //        body {"args": [...], "workflow_id"?, "task_queue"?, "id_reuse_policy"?, "id_conflict_policy"?}
+//        (the start request carries workflow_header(request): request id and traceparent)
 //   GET  /workflows/{workflow_id}                     200 status document (workflow_json)
 //   GET  /workflows?query=&page_size=&page_token=     200 {workflows: [...], next_page_token}
 //   POST /workflows/{workflow_id}/signals/{name}      202 body {"args": [...]}
@@ -29,6 +30,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +89,12 @@ nlohmann::json failure_json(const FailureError& failure);
 nlohmann::json payload_json(const Payload& payload);
 // "RUNNING", "COMPLETED", ...
 const char* status_name(WorkflowExecutionStatus status);
+
+// The request's context for the workflow it starts, as WorkflowOptions::header:
+// {"request-id": <request id>, "traceparent": <this request's span, W3C format>}, each a
+// json/plain string payload. The start route sets it; application routes should too:
+//   wo.header = stead::http::workflow_header(req);
+std::map<std::string, Payload> workflow_header(const Request& request);
 
 // Schemas of the documents above (for RouteSpec::responses of application routes).
 const Schema& workflow_status_schema();

@@ -61,6 +61,12 @@ struct WorkflowOptions {
   std::map<std::string, Payload> memo{};
   SearchAttributes search_attributes{};
 
+  // Headers of the start request (the WorkflowExecutionStarted event's `header`): context
+  // that travels with the workflow rather than in its arguments, e.g. the "request-id" and
+  // W3C "traceparent" of the web request that started it (stead::to_payload(value) each).
+  // Sent as given: payload codecs do not apply, as in the other SDKs by default.
+  std::map<std::string, Payload> header{};
+
   // Delay before the first workflow task is dispatched.
   std::chrono::nanoseconds start_delay{0};
 

@@ -52,6 +52,7 @@ void fill_start(const detail::ClientCore& core, std::string_view workflow_type, 
   if (!o.memo.empty()) detail::set_memo(dc, o.memo, req->mutable_memo());
   if (!o.search_attributes.empty()) detail::set_search_attributes(o.search_attributes, req->mutable_search_attributes());
   if (o.start_delay.count() > 0) set_duration(o.start_delay, req->mutable_workflow_start_delay());
+  for (const auto& [name, value] : o.header) (*req->mutable_header()->mutable_fields())[name] = value;
 }
 
 }  // namespace

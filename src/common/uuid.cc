@@ -8,6 +8,10 @@ namespace stead {
 std::string new_uuid() {
   thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32)};
   uint64_t hi = rng(), lo = rng();
+  return uuid4_from_bits(hi, lo);
+}
+
+std::string uuid4_from_bits(uint64_t hi, uint64_t lo) {
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   char buf[37];

@@ -300,6 +300,10 @@ json describe_workflow_json(const Client& client, const std::string& workflow_id
   return wait_for<json>([&](auto done) { describe_workflow_json(client, workflow_id, std::move(done)); });
 }
 
+std::map<std::string, Payload> workflow_header(const Request& request) {
+  return {{"request-id", to_payload(request.request_id)}, {"traceparent", to_payload(request.trace.traceparent())}};
+}
+
 void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions options) {
   auto r = std::make_shared<Routes>(Routes{&api, client, std::move(options)});
   const auto& o = r->options;
@@ -343,6 +347,7 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
       else wo.id = exposed->type + "-" + detail::random_id();
       if (body.contains("id_reuse_policy")) wo.id_reuse_policy = *reuse_policy(body["id_reuse_policy"]);
       if (body.contains("id_conflict_policy")) wo.id_conflict_policy = *conflict_policy(body["id_conflict_policy"]);
+      wo.header = workflow_header(req);
       std::string type = exposed->type, queue = wo.task_queue, prefix = r->options.prefix;
       r->client.start_workflow(type, to_args(body), wo,
                                [r, &req, respond, type, queue, prefix](Outcome<WorkflowHandle> out) {

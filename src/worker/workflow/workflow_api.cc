@@ -1,8 +1,7 @@
 // The functions of stead/workflow.h: each reaches the runtime of the workflow running on this
 // thread (WorkflowRuntime::current()).
-#include <cstdio>
-
 #include "common/log.h"
+#include "common/uuid.h"
 #include "stead/workflow.h"
 #include "worker/workflow/operation.h"
 #include "worker/workflow/workflow_runtime.h"
@@ -94,14 +93,9 @@ bool is_cancel_requested() { return WorkflowRuntime::current().cancel_requested(
 
 std::string uuid4() {
   auto& rng = random();
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return text;
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  return uuid4_from_bits(hi, lo);
 }
 
 void log(LogLevel level, std::string_view message) {

@@ -1,0 +1,270 @@
+// The orders example through real sockets: HTTP requests (cpp-httplib client) to OrdersApp,
+// whose embedded stead::Server and in-process worker run the workflows, and whose
+// process_order activity calls a fulfilment service over HTTP — a scripted one served by
+// this test (by order id: "slow-*" waits until released, "down-*" answers 503, "bad-*" 400,
+// anything else 200), or the app's own. The last test runs the orders_app executable itself,
+// with a database file, across a restart.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "app_process.h"
+#include "orders.h"
+
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// ---- the scripted fulfilment service
+class FakeFulfilment {
+ public:
+  FakeFulfilment() {
+    server_.Post("/fulfil", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string id = json::parse(req.body).at("order_id");
+      {
+        std::unique_lock lock(mu_);
+        ++calls_[id];
+        keys_[id] = req.get_header_value("Idempotency-Key");
+        cv_.notify_all();
+        if (id.rfind("slow-", 0) == 0) cv_.wait_for(lock, 30s, [this] { return released_; });
+      }
+      if (id.rfind("down-", 0) == 0) res.status = 503;
+      else if (id.rfind("bad-", 0) == 0) res.status = 400, res.set_content("unknown product", "text/plain");
+      else res.set_content(json{{"fulfilment_id", "FF-" + id}}.dump(), "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeFulfilment() {
+    release();
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fulfil"; }
+  int calls(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return calls_[id];
+  }
+  std::string key(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return keys_[id];
+  }
+  bool wait_for_call(const std::string& id, std::chrono::seconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return calls_[id] > 0; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, int> calls_;
+  std::map<std::string, std::string> keys_;
+  bool released_ = false;
+};
+
+struct Reply {
+  int status = 0;
+  json body{};
+  httplib::Headers headers{};
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+Reply call(int port, const std::string& method, const std::string& path, const std::string& body = "",
+           httplib::Headers headers = {}) {
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(30s);
+  httplib::Result res = method == "GET" ? http.Get(path, headers) : http.Post(path, headers, body, "application/json");
+  if (!res) throw std::runtime_error(method + " " + path + ": " + httplib::to_string(res.error()));
+  Reply r{.status = res->status, .headers = res->headers};
+  r.body = json::parse(res->body, nullptr, false);
+  return r;
+}
+
+// Polls GET /orders/{id} until the order is no longer RUNNING.
+json wait_closed(int port, const std::string& id, std::chrono::seconds timeout = 30s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    Reply r = call(port, "GET", "/orders/" + id);
+    if (r.status != 200) return r.body;
+    if (r.body["status"] != "RUNNING" || std::chrono::steady_clock::now() > deadline) return r.body;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+class OrdersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fulfilment_ = new FakeFulfilment();
+    app_ = orders::OrdersApp::start({.port = 0, .process_order_url = fulfilment_->url(), .log_requests = false})
+               .release();
+  }
+  static void TearDownTestSuite() {
+    fulfilment_->release();  // a cancelled attempt may still be waiting
+    delete app_;
+    delete fulfilment_;
+  }
+  static int port() { return app_->port(); }
+
+  static FakeFulfilment* fulfilment_;
+  static orders::OrdersApp* app_;
+};
+FakeFulfilment* OrdersTest::fulfilment_ = nullptr;
+orders::OrdersApp* OrdersTest::app_ = nullptr;
+
+TEST_F(OrdersTest, PlacedOrderCompletesWithTheFulfilmentResult) {
+  Reply r = call(port(), "POST", "/orders", R"({"order_id": "a1"})");
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  EXPECT_EQ(r.body["workflow_id"], "order-a1");
+  EXPECT_FALSE(r.body["run_id"].get<std::string>().empty());
+  EXPECT_EQ(r.body["status"], "RUNNING");
+  EXPECT_EQ(r.header("Location"), "/orders/order-a1");
+
+  json doc = wait_closed(port(), "order-a1");
+  EXPECT_EQ(doc["status"], "COMPLETED") << doc.dump();
+  EXPECT_EQ(doc["workflow_type"], "OrderWorkflow");
+  EXPECT_EQ(doc["task_queue"], "order-queue");
+  EXPECT_EQ(doc["result"], (json{{"order_id", "a1"}, {"fulfilment_id", "FF-a1"}, {"status", "fulfilled"}}));
+  EXPECT_EQ(fulfilment_->calls("a1"), 1);
+  EXPECT_EQ(fulfilment_->key("a1"), "order-a1/a1");
+}
+
+TEST_F(OrdersTest, CancelOfARunningOrder) {
+  ASSERT_EQ(call(port(), "POST", "/orders", R"({"order_id": "slow-1"})").status, 201);
+  // The activity is in its HTTP call: the order is running for real.
+  ASSERT_TRUE(fulfilment_->wait_for_call("slow-1", 20s));
+  EXPECT_EQ(call(port(), "GET", "/orders/order-slow-1").body["status"], "RUNNING");
+
+  Reply cancel = call(port(), "POST", "/orders/order-slow-1/cancel");
+  ASSERT_EQ(cancel.status, 202) << cancel.body.dump();
+  EXPECT_EQ(cancel.body, (json{{"workflow_id", "order-slow-1"}, {"status", "CANCEL_REQUESTED"}}));
+
+  json doc = wait_closed(port(), "order-slow-1");
+  EXPECT_EQ(doc["status"], "CANCELED") << doc.dump();
+  // Cancelling again: the order is closed.
+  Reply again = call(port(), "POST", "/orders/order-slow-1/cancel");
+  EXPECT_EQ(again.status, 409) << again.body.dump();
+  EXPECT_EQ(again.body["type"], "urn:stead:problem:workflow-closed");
+}
+
+TEST_F(OrdersTest, UnavailableFulfilmentIsRetriedThreeTimesThenTheOrderFails) {
+  ASSERT_EQ(call(port(), "POST", "/orders", R"({"order_id": "down-1"})").status, 201);
+  json doc = wait_closed(port(), "order-down-1");  // attempts at 0 s, 1 s, 3 s
+  EXPECT_EQ(doc["status"], "FAILED") << doc.dump();
+  EXPECT_EQ(fulfilment_->calls("down-1"), 3);
+  // The failure chain: activity failure, caused by the application error.
+  EXPECT_NE(doc.dump().find("FulfilmentUnavailable"), std::string::npos) << doc.dump();
+}
+
+TEST_F(OrdersTest, RejectedOrderFailsWithoutRetries) {
+  ASSERT_EQ(call(port(), "POST", "/orders", R"({"order_id": "bad-1"})").status, 201);
+  json doc = wait_closed(port(), "order-bad-1");
+  EXPECT_EQ(doc["status"], "FAILED") << doc.dump();
+  EXPECT_EQ(fulfilment_->calls("bad-1"), 1);
+  EXPECT_NE(doc.dump().find("FulfilmentRejected"), std::string::npos) << doc.dump();
+  // A failed order may be placed again (reuse policy ALLOW_DUPLICATE_FAILED_ONLY) ...
+  EXPECT_EQ(call(port(), "POST", "/orders", R"({"order_id": "bad-1"})").status, 201);
+  wait_closed(port(), "order-bad-1");
+}
+
+TEST_F(OrdersTest, DuplicatesAndBadRequestsAreProblems) {
+  // ... a completed one may not.
+  ASSERT_EQ(call(port(), "POST", "/orders", R"({"order_id": "dup-1"})").status, 201);
+  Reply running = call(port(), "POST", "/orders", R"({"order_id": "dup-1"})");
+  EXPECT_EQ(running.status, 409) << running.body.dump();
+  EXPECT_EQ(wait_closed(port(), "order-dup-1")["status"], "COMPLETED");
+  Reply done = call(port(), "POST", "/orders", R"({"order_id": "dup-1"})");
+  EXPECT_EQ(done.status, 409) << done.body.dump();
+
+  Reply missing = call(port(), "POST", "/orders", "{}");
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.body["errors"][0]["field"], "order_id");
+  EXPECT_EQ(call(port(), "POST", "/orders", R"({"order_id": "no spaces"})").status, 422);
+  EXPECT_EQ(call(port(), "POST", "/orders", "not json").status, 400);
+  Reply unknown = call(port(), "GET", "/orders/order-never-placed");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(call(port(), "POST", "/orders/order-never-placed/cancel").status, 404);
+}
+
+TEST_F(OrdersTest, RequestIdAndTraceparentTravelWithTheWorkflow) {
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  Reply r = call(port(), "POST", "/orders", R"({"order_id": "traced-1"})",
+                 {{"X-Request-Id", "req-traced-1"}, {"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(r.header("X-Request-Id"), "req-traced-1");
+  std::string answered_traceparent = r.header("traceparent");
+
+  auto history = app_->client().get_workflow_handle("order-traced-1").fetch_history();
+  ASSERT_GT(history.events_size(), 0);
+  const auto& fields = history.events(0).workflow_execution_started_event_attributes().header().fields();
+  ASSERT_TRUE(fields.contains("request-id"));
+  ASSERT_TRUE(fields.contains("traceparent"));
+  EXPECT_EQ(stead::from_payload<std::string>(fields.at("request-id")), "req-traced-1");
+  std::string traceparent = stead::from_payload<std::string>(fields.at("traceparent"));
+  // The caller's trace, with this server's span for the request as the parent.
+  EXPECT_EQ(traceparent.substr(0, 36), "00-" + trace_id + "-");
+  EXPECT_NE(traceparent, "00-" + trace_id + "-00f067aa0ba902b7-01");
+  EXPECT_EQ(traceparent, answered_traceparent);
+  wait_closed(port(), "order-traced-1");
+}
+
+TEST_F(OrdersTest, OpenApiDocumentsTheOrderRoutes) {
+  Reply r = call(port(), "GET", "/openapi.json");
+  ASSERT_EQ(r.status, 200);
+  const json& paths = r.body["paths"];
+  EXPECT_TRUE(paths.contains("/orders") && paths["/orders"].contains("post"));
+  EXPECT_TRUE(paths.contains("/orders/{workflow_id}") && paths["/orders/{workflow_id}"].contains("get"));
+  EXPECT_TRUE(paths.contains("/orders/{workflow_id}/cancel"));
+  EXPECT_TRUE(paths.contains("/fulfilment"));
+  httplib::Client http("127.0.0.1", port());
+  auto docs = http.Get("/docs");
+  ASSERT_TRUE(docs);
+  EXPECT_EQ(docs->status, 200);
+}
+
+// ---- the executable
+
+TEST(OrdersAppBinary, OrderCompletesOnItsOwnFulfilmentAndSurvivesARestart) {
+  auto dir = std::filesystem::temp_directory_path() / ("orders-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string db = (dir / "orders.db").string();
+  {
+    examples::AppProcess app(ORDERS_APP_BIN, {"--port", "0", "--db-file", db}, {{"PROCESS_ORDER_URL", ""}});
+    Reply r = call(app.port(), "POST", "/orders", R"({"order_id": "e2e-1"})");
+    ASSERT_EQ(r.status, 201) << r.body.dump();
+    json doc = wait_closed(app.port(), "order-e2e-1");
+    EXPECT_EQ(doc["status"], "COMPLETED") << doc.dump();
+    EXPECT_EQ(doc["result"]["fulfilment_id"].get<std::string>().substr(0, 2), "F-");
+    EXPECT_EQ(app.stop(), 0);
+  }
+  {
+    // The database file keeps the order.
+    examples::AppProcess app(ORDERS_APP_BIN, {"--port", "0", "--db-file", db}, {{"PROCESS_ORDER_URL", ""}});
+    Reply r = call(app.port(), "GET", "/orders/order-e2e-1");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body["status"], "COMPLETED");
+    EXPECT_EQ(app.stop(), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
