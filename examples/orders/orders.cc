@@ -67,6 +67,13 @@ OrderResult process_order(stead::ActivityContext& ctx, const std::string& url, c
 
   // One key per order: a retried attempt is recognisable as the same request.
   httplib::Headers headers{{"Idempotency-Key", ctx.info().workflow_id + "/" + order_id}};
+  // The trace of the HTTP request that placed the order continues into the fulfilment call.
+  for (const char* name : {"traceparent", "request-id"}) {
+    auto it = ctx.info().headers.find(name);
+    if (it != ctx.info().headers.end())
+      headers.emplace(name == std::string("request-id") ? "X-Request-Id" : name,
+                      stead::from_payload<std::string>(it->second));
+  }
   auto res = fulfilment.Post(target.path, headers, json{{"order_id", order_id}}.dump(), "application/json");
   ctx.throw_if_cancelled();
   if (!res)

@@ -34,6 +34,7 @@ class FakeFulfilment {
         std::unique_lock lock(mu_);
         ++calls_[id];
         keys_[id] = req.get_header_value("Idempotency-Key");
+        traceparents_[id] = req.get_header_value("traceparent");
         cv_.notify_all();
         if (id.rfind("slow-", 0) == 0) cv_.wait_for(lock, 30s, [this] { return released_; });
       }
@@ -58,6 +59,10 @@ class FakeFulfilment {
     std::lock_guard lock(mu_);
     return keys_[id];
   }
+  std::string traceparent(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return traceparents_[id];
+  }
   bool wait_for_call(const std::string& id, std::chrono::seconds timeout) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] { return calls_[id] > 0; });
@@ -76,6 +81,7 @@ class FakeFulfilment {
   std::condition_variable cv_;
   std::map<std::string, int> calls_;
   std::map<std::string, std::string> keys_;
+  std::map<std::string, std::string> traceparents_;
   bool released_ = false;
 };
 
@@ -225,6 +231,8 @@ TEST_F(OrdersTest, RequestIdAndTraceparentTravelWithTheWorkflow) {
   EXPECT_NE(traceparent, "00-" + trace_id + "-00f067aa0ba902b7-01");
   EXPECT_EQ(traceparent, answered_traceparent);
   wait_closed(port(), "order-traced-1");
+  // ... and on into process_order's call to the fulfilment service.
+  EXPECT_EQ(fulfilment_->traceparent("traced-1"), traceparent);
 }
 
 TEST_F(OrdersTest, OpenApiDocumentsTheOrderRoutes) {

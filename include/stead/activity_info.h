@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct ActivityInfo {
   std::string task_token{};
   // True for a local activity (run by the workflow worker, without a server task).
   bool is_local = false;
+  // The headers the scheduling workflow passed on (e.g. "traceparent", "request-id"; see
+  // stead/workflow_info.h). Not decoded by codecs.
+  std::map<std::string, Payload> headers{};
 };
 
 }  // namespace stead

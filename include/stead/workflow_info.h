@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,10 @@ struct WorkflowInfo {
   std::optional<RetryPolicy> retry_policy{};
   std::chrono::system_clock::time_point start_time{};  // the Started event's time
   SearchAttributes search_attributes{};                // as given at start
+  // The start request's headers (WorkflowOptions::header; the web routes put "request-id" and
+  // "traceparent" there). The worker passes them on to the activities, local activities and
+  // child workflows this run starts, so a trace continues through them. Not decoded by codecs.
+  std::map<std::string, Payload> headers{};
 };
 
 }  // namespace stead

@@ -63,6 +63,7 @@ LocalActivityExecutor make_local_activity_executor(std::shared_ptr<const Activit
       info.schedule_to_close_timeout = request.options.schedule_to_close_timeout;
       info.start_to_close_timeout = request.options.start_to_close_timeout;
       info.is_local = true;
+      info.headers = request.workflow->headers;
       ActivityContext context(std::move(info), converter, std::make_shared<ActivityCancellation>());
       outcome.attempt = attempt;
       auto started = std::chrono::steady_clock::now();

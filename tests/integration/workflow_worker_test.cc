@@ -164,6 +164,23 @@ struct LocalActivityWorkflow {
   }
 };
 
+// Headers of the start request reach workflow code, activities, local activities and children.
+struct TracingWorkflow {
+  static constexpr std::string_view name = "TracingWorkflow";
+  stead::Task<std::string> run(bool child) {
+    auto it = workflow::info().headers.find("traceparent");
+    std::string mine = it == workflow::info().headers.end() ? "none" : stead::from_payload<std::string>(it->second);
+    if (child) co_return mine;
+    auto remote = workflow::execute_activity<std::string>("trace_echo", {.start_to_close_timeout = 10s});
+    std::string in_activity = co_await remote;
+    auto local = workflow::execute_local_activity<std::string>("trace_echo", {.start_to_close_timeout = 10s});
+    std::string in_local = co_await local;
+    auto sub = workflow::execute_child_workflow<std::string>("TracingWorkflow", {.id = workflow::info().workflow_id + "-child"}, true);
+    std::string in_child = co_await sub;
+    co_return mine + "|" + in_activity + "|" + in_local + "|" + in_child;
+  }
+};
+
 class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
  protected:
   static void SetUpTestSuite() {
@@ -190,7 +207,12 @@ class WorkflowWorkerTest : public ::testing::TestWithParam<std::size_t> {
         .register_workflow<CounterWorkflow>()
         .register_workflow<FailingWorkflow>()
         .register_workflow<DeterminismWorkflow>()
-        .register_workflow<LocalActivityWorkflow>();
+        .register_workflow<LocalActivityWorkflow>()
+        .register_workflow<TracingWorkflow>();
+    worker_->register_activity("trace_echo", [](stead::ActivityContext& context) {
+      auto it = context.info().headers.find("traceparent");
+      return it == context.info().headers.end() ? std::string("none") : stead::from_payload<std::string>(it->second);
+    });
     worker_->register_activity("flaky_local", [](stead::ActivityContext& context, std::string who) {
       ++g_local_runs;
       if (context.info().attempt == 1) throw std::runtime_error("first attempt fails");
@@ -314,6 +336,13 @@ TEST_P(WorkflowWorkerTest, LocalActivityRetriesAndIsNotRerunOnReplay) {
   auto result = client_->execute_workflow<LocalActivityWorkflow>(std::string("Kim"), options("local"));
   EXPECT_EQ(result, "local hello Kim on attempt 2 / CardDeclined");
   EXPECT_EQ(g_local_runs.load(), 2);
+}
+
+TEST_P(WorkflowWorkerTest, HeadersReachActivitiesLocalActivitiesAndChildren) {
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto options = this->options("tracing");
+  options.header["traceparent"] = stead::to_payload(trace);
+  EXPECT_EQ(client_->execute_workflow<TracingWorkflow>(false, options), trace + "|" + trace + "|" + trace + "|" + trace);
 }
 
 // The awaitable client forms, driven by sync_wait from the test thread.

@@ -26,6 +26,7 @@ ActivityInfo activity_info_from(const wsv1::PollActivityTaskQueueResponse& task,
   if (!details.empty()) info.heartbeat_details = converter.decode({details.begin(), details.end()});
   info.task_token = task.task_token();
   info.is_local = false;
+  info.headers.insert(task.header().fields().begin(), task.header().fields().end());
   return info;
 }
 

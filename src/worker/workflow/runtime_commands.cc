@@ -127,6 +127,7 @@ OperationPtr WorkflowRuntime::start_activity(std::string_view type, const Activi
   if (options.heartbeat_timeout.count() > 0)
     *a->mutable_heartbeat_timeout() = to_proto_duration(options.heartbeat_timeout);
   if (options.retry_policy) stead::detail::set_retry_policy(*options.retry_policy, a->mutable_retry_policy());
+  a->mutable_header()->mutable_fields()->insert(info_.headers.begin(), info_.headers.end());
   PendingCommand& pending = issue(std::move(command), activity->op);
   pending.on_recorded = [this, activity](const HistoryEvent& event) {
     activity->scheduled_event_id = event.event_id();
@@ -376,6 +377,7 @@ workflow::detail::ChildOperations WorkflowRuntime::start_child(std::string_view 
   if (!options.memo.empty()) stead::detail::set_memo(converter_, options.memo, a->mutable_memo());
   if (!options.search_attributes.empty())
     stead::detail::set_search_attributes(options.search_attributes, a->mutable_search_attributes());
+  a->mutable_header()->mutable_fields()->insert(info_.headers.begin(), info_.headers.end());
   PendingCommand& pending = issue(std::move(command), child->result);
   pending.on_recorded = [this, child](const HistoryEvent& event) {
     child->initiated_event_id = event.event_id();

@@ -223,6 +223,7 @@ void WorkflowRuntime::start(const HistoryEvent& event) {
   info_.task_timeout = from_proto(a.workflow_task_timeout());
   if (a.has_retry_policy()) info_.retry_policy = stead::detail::retry_policy_from(a.retry_policy());
   info_.start_time = from_proto(event.event_time());
+  info_.headers.insert(a.header().fields().begin(), a.header().fields().end());
   std::map<std::string, Payload> attributes(a.search_attributes().indexed_fields().begin(),
                                             a.search_attributes().indexed_fields().end());
   try {
