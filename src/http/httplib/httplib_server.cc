@@ -58,6 +58,17 @@ void HttplibServer::start() {
     s.Patch(pattern, handler);
     s.Options(pattern, handler);
   }
+  // httplib routes only the methods above (and HEAD); any other (TRACE, CONNECT, ...) would get
+  // its bare 400. Hand those to the Api, which answers 405 with Allow for a known path.
+  s.set_pre_routing_handler([impl](const httplib::Request& in, httplib::Response& out) {
+    static const char* const kRouted[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+    for (const char* m : kRouted)
+      if (in.method == m) return httplib::Server::HandlerResponse::Unhandled;
+    impl->serve(in, out);
+    // httplib has not read this request's body: the connection cannot carry another request.
+    out.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // httplib rejects oversized bodies itself (before reading them) with an empty 413; give it
   // the problem+json body every other error has. The route's own limit is checked by the Api.
   s.set_payload_max_length(impl->api.options().max_body_bytes);
