@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <stop_token>
 
-#include "stead/http_httplib.h"
+#include "stead/http_beast.h"
 #include "stead/workflow.h"
 
 namespace orders {
@@ -247,7 +247,7 @@ std::unique_ptr<OrdersApp> OrdersApp::start(OrdersAppOptions options) {
       .log_requests = o.log_requests});
   mount_orders_api(*app->api_, app->runtime_->client(), o.task_queue);
   mount_fulfilment_api(*app->api_);
-  app->web_ = std::make_unique<http::HttplibServer>(*app->api_, http::HttplibServerOptions{.host = o.host, .port = o.port});
+  app->web_ = std::make_unique<http::BeastServer>(*app->api_, http::BeastServerOptions{.host = o.host, .port = o.port});
   app->web_->start();
 
   // The worker starts last: its default fulfilment URL is this app's, known once bound.

@@ -34,7 +34,7 @@
 #include "stead/activity_context.h"
 #include "stead/client.h"
 #include "stead/http.h"
-#include "stead/http_httplib.h"
+#include "stead/http_beast.h"
 #include "stead/task.h"
 #include "stead/worker.h"
 
@@ -110,7 +110,7 @@ class OrdersApp {
   OrdersAppOptions options_;
   std::unique_ptr<stead::http::Runtime> runtime_;
   std::unique_ptr<stead::http::Api> api_;
-  std::unique_ptr<stead::http::HttplibServer> web_;
+  std::unique_ptr<stead::http::BeastServer> web_;
   std::unique_ptr<stead::Worker> worker_;
   std::string fulfilment_url_;
   bool stopped_ = false;
