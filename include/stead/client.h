@@ -16,8 +16,8 @@
 // accepted (Temporal's advice is one argument holding a struct), any number as payloads:
 // client.start_workflow("Name", stead::to_payloads(a, b, c, d, e), {...}).
 //
-// Embedded server: connect to it like any other, {.address = server->address()}; the
-// connection is a loopback TCP socket (no in-process transport yet).
+// Embedded server: connect to it like any other, {.address = server->address()} (a loopback
+// TCP socket), or in process with {.channel = server->in_process_channel()}.
 //
 // Every call has a blocking form, a callback form (stead/outcome.h: it starts the call and
 // returns; its Callback later receives the value or the error) and an awaitable form

@@ -11,10 +11,15 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "stead/converter.h"
+
+namespace grpc {
+class Channel;
+}
 
 namespace stead {
 
@@ -52,6 +57,10 @@ struct ClientOptions {
   std::chrono::nanoseconds rpc_timeout = std::chrono::seconds(30);
   // How long connect() waits for the server to answer.
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(10);
+  // Set: use this gRPC channel instead of dialing `address` (`tls` is then ignored). The
+  // in-process connection to an embedded server is {.channel = server->in_process_channel()}:
+  // no socket, no port.
+  std::shared_ptr<grpc::Channel> channel{};
 };
 
 }  // namespace stead

@@ -16,6 +16,10 @@
 #include <utility>
 #include <vector>
 
+namespace grpc {
+class Channel;
+}
+
 namespace stead {
 
 // TLS for the gRPC port (`--tls-cert-path`, `--tls-key-path`, `--tls-ca-path`). Files are
@@ -64,6 +68,9 @@ class Server {
   bool tls() const;                  // options.tls was set
   bool requires_client_cert() const;  // mutual TLS
   const std::vector<std::string>& warnings() const;
+  // A channel to this server inside this process (no socket): pass it as
+  // ClientOptions::channel. Valid until shutdown(); calls after that fail with UNAVAILABLE.
+  std::shared_ptr<grpc::Channel> in_process_channel() const;
 
   // Completes pending long polls, stops accepting calls, drains work and closes the
   // database. Idempotent; thread-safe.

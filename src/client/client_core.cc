@@ -65,8 +65,8 @@ std::shared_ptr<ClientCore> ClientCore::create(ClientOptions options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(128 * 1024 * 1024);  // Temporal's own limit for history pages
   args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, std::string(kClientName) + "/" + kClientVersion);
-  auto creds = credentials(options, &args);
-  auto channel = grpc::CreateCustomChannel(options.address, creds, args);
+  std::shared_ptr<grpc::Channel> channel = options.channel;
+  if (!channel) channel = grpc::CreateCustomChannel(options.address, credentials(options, &args), args);
   std::string api_key = options.api_key;
   std::shared_ptr<ClientCore> core(new ClientCore(std::move(options), std::move(channel)), [](ClientCore* dying) {
     if (CallbackScope::active()) {

@@ -172,6 +172,12 @@ bool Server::tls() const { return impl_->options.tls.has_value(); }
 bool Server::requires_client_cert() const { return tls() && !impl_->options.tls->client_ca_path.empty(); }
 const std::vector<std::string>& Server::warnings() const { return impl_->warnings; }
 
+std::shared_ptr<grpc::Channel> Server::in_process_channel() const {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(128 * 1024 * 1024);
+  return impl_->grpc_server->InProcessChannel(args);
+}
+
 void Server::shutdown() {
   {
     std::unique_lock lock(impl_->mu);

@@ -366,3 +366,24 @@ INSTANTIATE_TEST_SUITE_P(Cache, WorkflowWorkerTest, ::testing::Values(std::size_
                          [](const auto& info) { return info.param ? std::string("Sticky") : std::string("NoCache"); });
 
 }  // namespace wfit
+
+namespace wfit {
+
+// The in-process connection to an embedded server: client and worker share no socket with it.
+TEST(InProcessConnectionTest, ClientAndWorkerOverTheInProcessChannel) {
+  stead::ServerOptions options;
+  options.port = 0;
+  auto server = stead::Server::start(options);
+  auto client = stead::Client::connect({.channel = server->in_process_channel()});
+  {
+    stead::Worker worker(client, {.task_queue = "in-process"});
+    worker.register_workflow<GreetingWorkflow>();
+    worker.register_activity("compose", [](std::string who) { return "Hi, " + who + "!"; });
+    worker.start();
+    EXPECT_EQ(client.execute_workflow<GreetingWorkflow>(std::string("Ann"), {.id = "in-process-1", .task_queue = "in-process"}),
+              "Hi, Ann!");
+  }
+  server->shutdown();
+}
+
+}  // namespace wfit
