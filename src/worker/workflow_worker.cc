@@ -214,25 +214,8 @@ grpc::Status WorkflowWorker::call(stead::detail::AsyncMethod<Req, Resp> method, 
 // ---------------------------------------------------------------------------------------
 // One task
 
-void WorkflowWorker::fetch_remaining_pages(PollResponse& task) {
-  std::string token = task.next_page_token();
-  while (!token.empty()) {
-    wsv1::GetWorkflowExecutionHistoryRequest request;
-    request.set_namespace_(client_->ns());
-    *request.mutable_execution() = task.workflow_execution();
-    request.set_next_page_token(token);
-    wsv1::GetWorkflowExecutionHistoryResponse response;
-    grpc::Status status = call(&Stub::PrepareAsyncGetWorkflowExecutionHistory, std::move(request), &response);
-    if (!status.ok()) throw std::runtime_error("GetWorkflowExecutionHistory failed: " + status.error_message());
-    for (auto& e : *response.mutable_history()->mutable_events()) *task.mutable_history()->add_events() = std::move(e);
-    token = response.next_page_token();
-  }
-  task.clear_next_page_token();
-}
-
-History WorkflowWorker::fetch_history(const temporal::api::common::v1::WorkflowExecution& execution) {
-  History history;
-  std::string token;
+void WorkflowWorker::read_history_pages(const temporal::api::common::v1::WorkflowExecution& execution,
+                                        std::string token, History* out) {
   do {
     wsv1::GetWorkflowExecutionHistoryRequest request;
     request.set_namespace_(client_->ns());
@@ -241,9 +224,20 @@ History WorkflowWorker::fetch_history(const temporal::api::common::v1::WorkflowE
     wsv1::GetWorkflowExecutionHistoryResponse response;
     grpc::Status status = call(&Stub::PrepareAsyncGetWorkflowExecutionHistory, std::move(request), &response);
     if (!status.ok()) throw std::runtime_error("GetWorkflowExecutionHistory failed: " + status.error_message());
-    for (auto& e : *response.mutable_history()->mutable_events()) *history.add_events() = std::move(e);
+    for (auto& e : *response.mutable_history()->mutable_events()) *out->add_events() = std::move(e);
     token = response.next_page_token();
   } while (!token.empty());
+}
+
+void WorkflowWorker::fetch_remaining_pages(PollResponse& task) {
+  if (task.next_page_token().empty()) return;
+  read_history_pages(task.workflow_execution(), task.next_page_token(), task.mutable_history());
+  task.clear_next_page_token();
+}
+
+History WorkflowWorker::fetch_history(const temporal::api::common::v1::WorkflowExecution& execution) {
+  History history;
+  read_history_pages(execution, "", &history);
   return history;
 }
 

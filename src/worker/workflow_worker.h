@@ -68,6 +68,9 @@ class WorkflowWorker : public std::enable_shared_from_this<WorkflowWorker> {
   void answer_query_task(PollResponse& task);
   // Appends the remaining pages of the task's history (next_page_token).
   void fetch_remaining_pages(PollResponse& task);
+  // Appends `execution`'s history pages from `token` on ("": from the first page) to `out`.
+  void read_history_pages(const temporal::api::common::v1::WorkflowExecution& execution, std::string token,
+                          temporal::api::history::v1::History* out);
   // The run's whole history, from event 1.
   temporal::api::history::v1::History fetch_history(const temporal::api::common::v1::WorkflowExecution& execution);
   void respond_failed(const PollResponse& task, temporal::api::enums::v1::WorkflowTaskFailedCause cause,
