@@ -5,6 +5,8 @@
 // anything else 200), or the app's own. The last test runs the orders_app executable itself,
 // with a database file, across a restart.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <httplib.h>
 #include <unistd.h>
 
@@ -273,6 +275,36 @@ TEST(OrdersAppBinary, OrderCompletesOnItsOwnFulfilmentAndSurvivesARestart) {
     EXPECT_EQ(app.stop(), 0);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(OrdersAppBinary, SeparateWorkerProcessRunsOrdersAndStopsOnSigterm) {
+  // The web app without a worker, its embedded server on a known port; orders_worker alone.
+  int grpc_port = 0;
+  {
+    // A free port for the embedded server: bind port 0, read it back, release it.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    grpc_port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  examples::AppProcess app(ORDERS_APP_BIN, {"--port", "0", "--no-worker", "--embedded-port", std::to_string(grpc_port)},
+                           {{"PROCESS_ORDER_URL", ""}});
+  std::string fulfilment = "http://127.0.0.1:" + std::to_string(app.port()) + "/fulfilment";
+  examples::AppProcess worker(ORDERS_WORKER_BIN, {},
+                              {{"TEMPORAL_ADDRESS", "127.0.0.1:" + std::to_string(grpc_port)},
+                               {"PROCESS_ORDER_URL", fulfilment}},
+                              "orders_worker: polling");
+  Reply r = call(app.port(), "POST", "/orders", R"({"order_id": "split-1"})");
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  json doc = wait_closed(app.port(), "order-split-1");
+  EXPECT_EQ(doc["status"], "COMPLETED") << doc.dump();
+  EXPECT_EQ(worker.stop(), 0) << "run_until_signal() shuts the worker down cleanly on SIGTERM";
+  EXPECT_EQ(app.stop(), 0);
 }
 
 }  // namespace
