@@ -218,6 +218,15 @@ class Client {
   // Reads every page. Throws RPCError(INVALID_ARGUMENT) for a malformed query.
   std::vector<WorkflowExecutionInfo> list_workflows(std::string_view query = "") const;
   void list_workflows(std::string query, Callback<std::vector<WorkflowExecutionInfo>> done) const;
+  // One page of the list: at most page_size runs, and the token of the next page ("" when
+  // this is the last). Pass "" as page_token for the first page. Throws RPCError
+  // (INVALID_ARGUMENT for a malformed query or a token that is not the server's).
+  struct WorkflowPage {
+    std::vector<WorkflowExecutionInfo> workflows{};
+    std::string next_page_token{};
+  };
+  WorkflowPage list_workflows_page(std::string_view query, int page_size, std::string_view page_token = "") const;
+  void list_workflows_page(std::string query, int page_size, std::string page_token, Callback<WorkflowPage> done) const;
   WorkflowCount count_workflows(std::string_view query = "") const;
   void count_workflows(std::string query, Callback<WorkflowCount> done) const;
 

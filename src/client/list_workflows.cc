@@ -54,6 +54,38 @@ void Client::list_workflows(std::string query, Callback<std::vector<WorkflowExec
   ListFetch::next(std::move(fetch));
 }
 
+void Client::list_workflows_page(std::string query, int page_size, std::string page_token,
+                                 Callback<WorkflowPage> done) const {
+  ListWorkflowExecutionsRequest req;
+  req.set_namespace_(core_->ns());
+  req.set_page_size(page_size);
+  req.set_next_page_token(std::move(page_token));
+  req.set_query(std::move(query));
+  auto core = core_;
+  core->call<ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse>(
+      &detail::Stub::PrepareAsyncListWorkflowExecutions, std::move(req), core->rpc_timeout(),
+      [core, done = std::move(done)](grpc::Status status, ListWorkflowExecutionsResponse resp) {
+        if (!status.ok()) return done(detail::rpc_error(status, {}, core->converter()));
+        done(capture_outcome([&] {
+          WorkflowPage page;
+          for (const auto& execution : resp.executions()) {
+            WorkflowExecutionInfo info;
+            detail::fill_execution_info(execution, core->converter(), &info);
+            page.workflows.push_back(std::move(info));
+          }
+          page.next_page_token = resp.next_page_token();
+          return page;
+        }));
+      });
+}
+
+Client::WorkflowPage Client::list_workflows_page(std::string_view query, int page_size,
+                                                 std::string_view page_token) const {
+  return wait_for<WorkflowPage>([&](auto done) {
+    list_workflows_page(std::string(query), page_size, std::string(page_token), std::move(done));
+  });
+}
+
 void Client::count_workflows(std::string query, Callback<WorkflowCount> done) const {
   CountWorkflowExecutionsRequest req;
   req.set_namespace_(core_->ns());

@@ -380,32 +380,28 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
       [r](const Request& req, Respond respond) {
         std::size_t page_size = r->options.default_page_size;
         if (auto s = req.query_param("page_size")) page_size = std::stoul(*s);
-        std::size_t offset = 0;
+        // The API's page token wraps the server's (opaque to clients either way).
+        std::string server_token;
         if (auto t = req.query_param("page_token")) {
           auto decoded = base64url_decode(*t);
-          try {
-            if (!decoded) throw std::invalid_argument("");
-            offset = std::stoul(*decoded);
-          } catch (const std::exception&) {
+          if (!decoded || decoded->empty())
             throw ValidationError(std::vector<FieldError>{{"query.page_token", "is not a page token of this API"}});
-          }
+          server_token = std::move(*decoded);
         }
-        r->client.list_workflows(req.query_param("query").value_or(""),
-                                 [r, &req, respond, page_size, offset](Outcome<std::vector<WorkflowExecutionInfo>> out) {
-                                   if (!out.ok()) return r->fail(req, respond, out.error());
-                                   // Visibility has no notion of exposure: filter here, then page.
-                                   std::vector<const WorkflowExecutionInfo*> visible;
-                                   for (const auto& info : out.value())
-                                     if (const auto* w = r->find(info.workflow_type); w && r->may_see(req, *w))
-                                       visible.push_back(&info);
-                                   json items = json::array();
-                                   for (std::size_t i = offset; i < visible.size() && i < offset + page_size; ++i)
-                                     items.push_back(execution_info_json(*visible[i]));
-                                   json next = offset + page_size < visible.size()
-                                                   ? json(base64url_encode(std::to_string(offset + page_size)))
-                                                   : json(nullptr);
-                                   respond(Response::json(200, {{"workflows", items}, {"next_page_token", next}}));
-                                 });
+        r->client.list_workflows_page(
+            req.query_param("query").value_or(""), static_cast<int>(page_size), std::move(server_token),
+            [r, &req, respond](Outcome<Client::WorkflowPage> out) {
+              if (!out.ok()) return r->fail(req, respond, out.error());
+              // Visibility has no notion of exposure: a page shows the exposed types only, so
+              // it may hold fewer than page_size items (even none) and still have a next page.
+              json items = json::array();
+              for (const auto& info : out.value().workflows)
+                if (const auto* w = r->find(info.workflow_type); w && r->may_see(req, *w))
+                  items.push_back(execution_info_json(info));
+              const std::string& next = out.value().next_page_token;
+              respond(Response::json(
+                  200, {{"workflows", items}, {"next_page_token", next.empty() ? json(nullptr) : json(base64url_encode(next))}}));
+            });
       });
 
   // ---- describe
