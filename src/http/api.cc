@@ -363,6 +363,13 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
     }
     if (route->spec.request_body &&
         (route->spec.request_body_required || req->body.find_first_not_of(" \t\r\n") != std::string::npos)) {
+      // A body declared as something else is refused before it is parsed (no Content-Type:
+      // read as JSON, as curl -d sends form encoding by default).
+      std::string_view content_type = req->header("content-type");
+      if (!content_type.empty() && !json_content_type(content_type) &&
+          content_type.find("+json") == std::string_view::npos &&
+          content_type.rfind("application/x-www-form-urlencoded", 0) != 0)
+        throw HttpError(make_problem(415, "the body must be application/json, not " + std::string(content_type)));
       nlohmann::json body = req->json();
       for (auto& e : route->spec.request_body->validate(body))
         errors.push_back({e.field.empty() ? "body" : e.field, e.message});

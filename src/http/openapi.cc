@@ -83,6 +83,8 @@ nlohmann::json Api::openapi() const {
       if (r.spec.response_content_type == "application/json") content[r.spec.response_content_type] = {{"schema", nlohmann::json::object()}};
       responses["200"] = {{"description", "OK"}, {"content", content}};
     }
+    if (r.spec.request_body)
+      responses["415"] = problem_response("The body's Content-Type is not JSON", components);
     if (r.spec.request_body || !r.spec.query.empty())
       responses["422"] = problem_response("The request does not conform (errors lists the fields)", components);
     if (options_.auth && !r.spec.public_route) {

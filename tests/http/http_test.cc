@@ -279,6 +279,10 @@ TEST_F(HttpTest, StartValidatesTheBody) {
   Reply not_json = call("POST", "/workflows/Echo", "{not json");
   EXPECT_EQ(not_json.status, 400);
   EXPECT_EQ(not_json.body["type"], "urn:stead:problem:malformed-json");
+  auto wrong_media = http_->Post("/workflows/Echo", {{"X-API-Key", "admin-key-3"}}, "<order/>", "application/xml");
+  ASSERT_TRUE(wrong_media);
+  EXPECT_EQ(wrong_media->status, 415);
+  EXPECT_EQ(wrong_media->get_header_value("Content-Type"), "application/problem+json");
   Reply undeclared = post("/workflows/Unknown", json::object());
   EXPECT_EQ(undeclared.status, 404);
   EXPECT_EQ(undeclared.body["type"], "urn:stead:problem:workflow-type-not-found");
