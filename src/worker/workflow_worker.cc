@@ -137,10 +137,9 @@ void WorkflowWorker::on_poll(bool sticky, grpc::Status status, PollResponse task
     STEAD_LOG(kWarn) << "workflow worker (task queue " << options_.task_queue << "): PollWorkflowTaskQueue failed: "
                      << status.error_code() << " " << status.error_message() << "; polling again in 1 s";
     std::weak_ptr<WorkflowWorker> weak = weak_from_this();
-    std::thread([weak] {
-      std::this_thread::sleep_for(kPollRetryDelay);
+    retries_.schedule(DelayQueue::Clock::now() + kPollRetryDelay, [weak] {
       if (auto self = weak.lock()) self->maybe_poll();
-    }).detach();
+    });
   } else {
     maybe_poll();
   }
@@ -184,6 +183,7 @@ void WorkflowWorker::shutdown() {
     cv_.wait(lock, [this] { return polls_[0] == 0 && polls_[1] == 0 && in_hand_ == 0; });
   }
   pool_.shutdown();
+  retries_.shutdown();
   if (!sticky_queue_.empty()) {
     wsv1::ShutdownWorkerRequest request;
     request.set_namespace_(client_->ns());

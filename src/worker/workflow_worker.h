@@ -25,6 +25,7 @@
 #include <string>
 
 #include "client/client_core.h"
+#include "worker/delay_queue.h"
 #include "worker/thread_pool.h"
 #include "worker/workflow/workflow_runtime.h"
 #include "worker/workflow_cache.h"
@@ -86,6 +87,7 @@ class WorkflowWorker : public std::enable_shared_from_this<WorkflowWorker> {
   const std::string sticky_queue_;  // "" when the cache is off
   WorkflowCache cache_;
   ThreadPool pool_;
+  DelayQueue retries_;  // polls to repeat after a failed poll
 
   std::mutex mu_;
   std::condition_variable cv_;

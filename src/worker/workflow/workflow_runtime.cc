@@ -114,7 +114,7 @@ void WorkflowRuntime::apply(const std::vector<const HistoryEvent*>& events, int6
       }
       continue;
     }
-    handle(events, i, answering, messages);
+    handle(event);
   }
 }
 
@@ -151,9 +151,7 @@ void WorkflowRuntime::prepare_sequence(const std::vector<const HistoryEvent*>& e
   }
 }
 
-void WorkflowRuntime::handle(const std::vector<const HistoryEvent*>& events, size_t index, int64_t answering,
-                             const std::vector<const ProtocolMessage*>& messages) {
-  const HistoryEvent& event = *events[index];
+void WorkflowRuntime::handle(const HistoryEvent& event) {
   switch (event.event_type()) {
     case enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
       start(event);

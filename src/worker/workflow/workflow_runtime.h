@@ -168,8 +168,8 @@ class WorkflowRuntime {
   using ExternalCallback = std::function<void(const HistoryEvent&)>;
 
   // Event dispatch.
-  void handle(const std::vector<const HistoryEvent*>& events, size_t index, int64_t answering,
-              const std::vector<const ProtocolMessage*>& messages);
+  // Applies one event other than WorkflowTaskStarted (which apply() handles).
+  void handle(const HistoryEvent& event);
   void start(const HistoryEvent& event);
   // Looks ahead from `from` to the end of the coming workflow task sequence: whether it is a
   // replay, its time, and (for a replay) the patches and accepted updates it recorded.
