@@ -8,7 +8,9 @@
 //   OrderRequest req = stead::http::parse_body<OrderRequest>(request, kOrderRequest);  // or 422
 //
 // validate() collects every offending field (not just the first) as FieldErrors whose
-// `field` is a path into the document: "order_id", "items[2].qty", "" for the root.
+// `field` is a path into the document: "order_id", "items[2].qty", "" for the root. Each field
+// reports its first violation only: a string too long is not also searched for its pattern,
+// an array with too many items is not examined item by item; at most 100 errors are reported.
 // A ValidationError answers 422 with {"errors": [{"field", "message"}, ...]}.
 // Unknown object members are accepted unless additional_properties(false) is set
 // (pydantic's default); integers must be whole numbers; null is accepted only by nullable().
@@ -20,7 +22,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,10 @@
 
 #include "stead/http_message.h"
 #include "stead/http_problem.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace stead::http {
 
@@ -60,7 +65,11 @@ class Schema {
   Schema additional_properties(bool allowed) const;
   Schema min_length(std::size_t n) const;  // strings, in code points
   Schema max_length(std::size_t n) const;
-  Schema pattern(std::string ecmascript_regex) const;  // strings; searched, anchor it yourself
+  // Strings; searched, anchor it yourself. Matched by RE2 in time linear in the input, never
+  // recursively, so no request can exhaust the stack or the CPU. The ECMAScript syntax OpenAPI
+  // uses is accepted except backreferences and lookaround, which RE2 does not implement.
+  // Throws std::invalid_argument (naming the pattern and RE2's reason) when it does not compile.
+  Schema pattern(std::string regex) const;
   Schema minimum(double v) const;  // integers and numbers
   Schema maximum(double v) const;
   Schema min_items(std::size_t n) const;  // arrays
@@ -93,7 +102,7 @@ class Schema {
   std::optional<std::size_t> min_length_{}, max_length_{}, min_items_{}, max_items_{};
   std::optional<double> minimum_{}, maximum_{};
   std::string pattern_{};
-  std::shared_ptr<const std::regex> regex_{};
+  std::shared_ptr<const re2::RE2> regex_{};
   std::vector<nlohmann::json> enum_{};
   std::shared_ptr<const Schema> items_{};
   std::shared_ptr<const std::vector<Schema>> prefix_items_{};

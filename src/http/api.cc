@@ -348,8 +348,14 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
       require_any_role(&*req->principal, route->spec.roles);
     }
     std::vector<FieldError> errors;
+    for (const auto& [name, value] : req->path_params)
+      if (!detail::valid_utf8(value)) errors.push_back({"path." + name, "is not valid UTF-8"});
     for (const auto& q : route->spec.query) {
       auto text = req->query_param(q.name);
+      if (text && !detail::valid_utf8(*text)) {
+        errors.push_back({"query." + q.name, "is not valid UTF-8"});
+        continue;
+      }
       if (!text) {
         if (q.required) errors.push_back({"query." + q.name, "is required"});
         continue;

@@ -19,6 +19,10 @@ bool swagger_embedded();
 // The /docs page for an API titled `title`.
 std::string swagger_page(const std::string& title);
 
+// Whether `text` is well-formed UTF-8 (RFC 3629). Path and query text is checked with it
+// before it can reach a protobuf string field.
+bool valid_utf8(std::string_view text);
+
 // 32 random lower-case hex digits.
 std::string random_id();
 

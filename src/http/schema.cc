@@ -1,6 +1,9 @@
 #include "stead/http_schema.h"
 
 #include <cmath>
+#include <stdexcept>
+
+#include <re2/re2.h>
 
 namespace stead::http {
 
@@ -62,10 +65,16 @@ Schema Schema::example(nlohmann::json value) const {
   return s;
 }
 
-Schema Schema::pattern(std::string re) const {
+Schema Schema::pattern(std::string regex) const {
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto compiled = std::make_shared<const RE2>(regex, options);
+  if (!compiled->ok())
+    throw std::invalid_argument("Schema::pattern: '" + regex + "' is not a supported regular expression: " +
+                                compiled->error());
   Schema s = *this;
-  s.regex_ = std::make_shared<const std::regex>(re, std::regex::ECMAScript);  // throws std::regex_error
-  s.pattern_ = std::move(re);
+  s.regex_ = std::move(compiled);
+  s.pattern_ = std::move(regex);
   return s;
 }
 
@@ -118,6 +127,9 @@ Schema Schema::optional(std::string field, Schema schema, std::string descriptio
   return s;
 }
 
+// A body of a million wrong items would otherwise answer with a million errors.
+constexpr std::size_t kMaxFieldErrors = 100;
+
 std::vector<FieldError> Schema::validate(const nlohmann::json& value) const {
   std::vector<FieldError> out;
   validate_into(value, "", out);
@@ -125,7 +137,10 @@ std::vector<FieldError> Schema::validate(const nlohmann::json& value) const {
 }
 
 void Schema::validate_into(const nlohmann::json& v, const std::string& path, std::vector<FieldError>& out) const {
-  auto fail = [&](std::string message) { out.push_back({path, std::move(message)}); };
+  if (out.size() >= kMaxFieldErrors) return;
+  auto fail = [&](std::string message) {
+    if (out.size() < kMaxFieldErrors) out.push_back({path, std::move(message)});
+  };
   if (v.is_null()) {
     if (!nullable_ && type_ != Type::kAny) fail(std::string("must be ") + type_name(type_) + ", not null");
     return;
@@ -136,9 +151,9 @@ void Schema::validate_into(const nlohmann::json& v, const std::string& path, std
       if (!v.is_string()) return fail("must be a string");
       const auto& s = v.get_ref<const std::string&>();
       std::size_t n = utf8_length(s);
-      if (min_length_ && n < *min_length_) fail("must be at least " + std::to_string(*min_length_) + " characters long");
-      if (max_length_ && n > *max_length_) fail("must be at most " + std::to_string(*max_length_) + " characters long");
-      if (regex_ && !std::regex_search(s, *regex_)) fail("must match the pattern " + pattern_);
+      if (min_length_ && n < *min_length_) return fail("must be at least " + std::to_string(*min_length_) + " characters long");
+      if (max_length_ && n > *max_length_) return fail("must be at most " + std::to_string(*max_length_) + " characters long");
+      if (regex_ && !RE2::PartialMatch(s, *regex_)) return fail("must match the pattern " + pattern_);
       break;
     }
     case Type::kInteger:
@@ -146,7 +161,7 @@ void Schema::validate_into(const nlohmann::json& v, const std::string& path, std
       if (!v.is_number()) return fail(std::string("must be ") + (type_ == Type::kInteger ? "an integer" : "a number"));
       double d = v.get<double>();
       if (type_ == Type::kInteger && !v.is_number_integer() && std::floor(d) != d) return fail("must be an integer");
-      if (minimum_ && d < *minimum_) fail("must be at least " + number_text(*minimum_));
+      if (minimum_ && d < *minimum_) return fail("must be at least " + number_text(*minimum_));
       if (maximum_ && d > *maximum_) fail("must be at most " + number_text(*maximum_));
       break;
     }
@@ -155,13 +170,14 @@ void Schema::validate_into(const nlohmann::json& v, const std::string& path, std
       break;
     case Type::kArray: {
       if (!v.is_array()) return fail("must be an array");
-      if (min_items_ && v.size() < *min_items_) fail("must have at least " + std::to_string(*min_items_) + " items");
-      if (max_items_ && v.size() > *max_items_) fail("must have at most " + std::to_string(*max_items_) + " items");
+      if (min_items_ && v.size() < *min_items_) return fail("must have at least " + std::to_string(*min_items_) + " items");
+      if (max_items_ && v.size() > *max_items_) return fail("must have at most " + std::to_string(*max_items_) + " items");
       if (prefix_items_)
         for (std::size_t i = 0; i < v.size() && i < prefix_items_->size(); ++i)
           (*prefix_items_)[i].validate_into(v[i], path + "[" + std::to_string(i) + "]", out);
       if (items_)
-        for (std::size_t i = 0; i < v.size(); ++i) items_->validate_into(v[i], path + "[" + std::to_string(i) + "]", out);
+        for (std::size_t i = 0; i < v.size() && out.size() < kMaxFieldErrors; ++i)
+          items_->validate_into(v[i], path + "[" + std::to_string(i) + "]", out);
       break;
     }
     case Type::kObject: {
@@ -170,7 +186,7 @@ void Schema::validate_into(const nlohmann::json& v, const std::string& path, std
         for (const auto& p : *properties_) {
           auto it = v.find(p.name);
           if (it == v.end()) {
-            if (p.required) out.push_back({join_path(path, p.name), "is required"});
+            if (p.required && out.size() < kMaxFieldErrors) out.push_back({join_path(path, p.name), "is required"});
             continue;
           }
           p.schema.validate_into(*it, join_path(path, p.name), out);
@@ -179,7 +195,7 @@ void Schema::validate_into(const nlohmann::json& v, const std::string& path, std
           for (const auto& [key, _] : v.items()) {
             bool known = false;
             for (const auto& p : *properties_) known = known || p.name == key;
-            if (!known) out.push_back({join_path(path, key), "is not an accepted field"});
+            if (!known && out.size() < kMaxFieldErrors) out.push_back({join_path(path, key), "is not an accepted field"});
           }
       }
       break;

@@ -19,7 +19,9 @@ using stead::http::Api;
 using stead::http::Request;
 using stead::http::Response;
 
-// An Api whose /slow route holds its request until `release` is set.
+// An Api whose /slow route holds its request until `release` is set, then answers with a body
+// large enough (8 MB) that writing it takes many turns of the adapter's io loop.
+constexpr std::size_t kSlowBodyBytes = 8 << 20;
 struct SlowApi {
   std::atomic<bool> entered{false};
   std::atomic<bool> release{false};
@@ -28,7 +30,7 @@ struct SlowApi {
     api.get("/slow", {}, [this](const Request&) {
       entered = true;
       while (!release) std::this_thread::sleep_for(5ms);
-      return Response::json(200, {{"done", true}});
+      return Response::text(200, std::string(kSlowBodyBytes, 'x'));
     });
     api.get("/fast", {}, [](const Request&) { return Response::json(200, {{"fast", true}}); });
   }
@@ -44,22 +46,29 @@ void check_drain(Options options) {
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(30s);
     auto res = client.Get("/slow");
-    return res ? res->status : -1;
+    if (!res) return std::string("no answer: ") + httplib::to_string(res.error());
+    return std::to_string(res->status) + " with " + std::to_string(res->body.size()) + " bytes";
   });
   while (!slow.entered) std::this_thread::sleep_for(5ms);
   auto stopped = std::async(std::launch::async, [&server] { server.stop(); });
   // While draining: the in-flight request is still held, stop() has not returned, and a new
-  // request (if the listener still takes it) is refused with 503.
-  std::this_thread::sleep_for(100ms);
+  // request is refused with 503 (both adapters keep listening until the drain ends).
+  while (!slow.api.draining()) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(stopped.wait_for(0s), std::future_status::timeout) << "stop() returned with a request in flight";
   {
     httplib::Client client("127.0.0.1", port);
-    client.set_connection_timeout(2s);
+    client.set_connection_timeout(10s);
+    client.set_read_timeout(10s);
     auto res = client.Get("/fast");
-    if (res) EXPECT_EQ(res->status, 503);
+    if (!res) {
+      ADD_FAILURE() << "no answer while draining: " << httplib::to_string(res.error());
+    } else {
+      EXPECT_EQ(res->status, 503);
+      EXPECT_EQ(res->get_header_value("Connection"), "close");
+    }
   }
   slow.release = true;
-  EXPECT_EQ(in_flight.get(), 200);
+  EXPECT_EQ(in_flight.get(), "200 with " + std::to_string(kSlowBodyBytes) + " bytes");
   stopped.get();
 }
 

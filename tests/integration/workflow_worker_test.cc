@@ -318,15 +318,18 @@ TEST_P(WorkflowWorkerTest, DeterministicApis) {
 
 TEST_P(WorkflowWorkerTest, UnknownWorkflowTypeFailsTheTaskNotTheRun) {
   auto handle = client_->start_workflow("NoSuchWorkflow", options("unknown"));
-  // The task fails and is retried; the run stays open.
-  for (int i = 0; i < 100; ++i) {
-    bool failed_task = false;
-    auto history = handle.fetch_history();
+  // The task fails (and is retried); the run stays open.
+  const temporal::api::history::v1::HistoryEvent* failed = nullptr;
+  temporal::api::history::v1::History history;
+  for (auto deadline = std::chrono::steady_clock::now() + 60s; !failed && std::chrono::steady_clock::now() < deadline;) {
+    history = handle.fetch_history();
     for (const auto& e : history.events())
-      failed_task |= e.event_type() == temporal::api::enums::v1::EVENT_TYPE_WORKFLOW_TASK_FAILED;
-    if (failed_task) break;
-    std::this_thread::sleep_for(20ms);
+      if (e.event_type() == temporal::api::enums::v1::EVENT_TYPE_WORKFLOW_TASK_FAILED) failed = &e;
+    if (!failed) std::this_thread::sleep_for(20ms);
   }
+  ASSERT_NE(failed, nullptr) << "no WorkflowTaskFailed in " << history.DebugString();
+  EXPECT_NE(failed->workflow_task_failed_event_attributes().failure().message().find("NoSuchWorkflow"), std::string::npos)
+      << failed->DebugString();
   EXPECT_EQ(handle.describe().status, stead::WorkflowExecutionStatus::kRunning);
   handle.terminate("test over");
 }

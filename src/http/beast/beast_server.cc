@@ -4,6 +4,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -75,6 +78,17 @@ bhttp::response<bhttp::string_body> to_beast(Response res, unsigned version, boo
   return out;
 }
 
+// The problem that answers a failed read, or nothing when there is no one left to answer.
+std::optional<Problem> read_error_problem(const beast::error_code& ec) {
+  if (ec == bhttp::error::body_limit)
+    return make_problem(413, "the body is too large", "urn:stead:problem:body-too-large");
+  if (ec == bhttp::error::header_limit) return make_problem(431, "the request's headers are too large");
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == beast::error::timeout ||
+      ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category())  // socket errors
+    return std::nullopt;
+  return make_problem(400, "the request is not valid HTTP/1.1: " + ec.message());
+}
+
 }  // namespace
 
 struct BeastServer::Impl {
@@ -86,6 +100,29 @@ struct BeastServer::Impl {
   std::vector<std::thread> threads;
   int port = 0;
   bool started = false, stopped = false;
+
+  // Exchanges in flight: a request read and its response not yet written. stop() waits for
+  // these, not only for the Api's handlers: a response the handler produced still has to
+  // reach the socket before the io threads stop.
+  std::mutex exchanges_mu;
+  std::condition_variable exchanges_done;
+  long exchanges = 0;  // guarded by exchanges_mu
+
+  void begin_exchange() {
+    std::lock_guard lock(exchanges_mu);
+    ++exchanges;
+  }
+  void end_exchange() {
+    {
+      std::lock_guard lock(exchanges_mu);
+      --exchanges;
+    }
+    exchanges_done.notify_all();
+  }
+  bool wait_exchanges(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(exchanges_mu);
+    return exchanges_done.wait_for(lock, timeout, [&] { return exchanges == 0; });
+  }
 
   Impl(const Api& a, BeastServerOptions o)
       : api(a), options(std::move(o)), handlers(static_cast<std::size_t>(std::max(1, options.handler_threads))) {}
@@ -118,16 +155,20 @@ struct BeastServer::Impl {
       stream.expires_after(options.idle_timeout);
       auto read = bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       co_await std::move(read);
-      if (ec == bhttp::error::body_limit) {
-        Response too_large = detail::problem_response(
-            make_problem(413, "the body is too large", "urn:stead:problem:body-too-large"));
-        too_large.set_header("Connection", "close");
-        auto out = to_beast(std::move(too_large), 11, false);
+      if (ec) {
+        // A request that cannot be read is answered (then the connection closed) when the
+        // client can still hear it; a closed, reset or timed-out connection just ends.
+        std::optional<Problem> problem = read_error_problem(ec);
+        if (!problem) break;
+        Response refused = detail::problem_response(std::move(*problem));
+        refused.set_header("Connection", "close");
+        auto out = to_beast(std::move(refused), 11, false);
+        stream.expires_after(options.idle_timeout);
         auto write = bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
         co_await std::move(write);
         break;
       }
-      if (ec) break;  // closed, timed out or malformed: nothing to answer
+      begin_exchange();
       auto in = parser.release();
       bool keep_alive = in.keep_alive();
       unsigned version = in.version();
@@ -139,6 +180,7 @@ struct BeastServer::Impl {
       stream.expires_after(options.idle_timeout);
       auto write = bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
       co_await std::move(write);
+      end_exchange();
       if (ec || !out.keep_alive()) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -186,7 +228,7 @@ void BeastServer::stop() {
   if (!i.started || i.stopped) return;
   i.stopped = true;
   i.api.start_draining();
-  i.api.wait_idle(std::chrono::duration_cast<std::chrono::milliseconds>(i.options.drain_timeout));
+  i.wait_exchanges(std::chrono::duration_cast<std::chrono::milliseconds>(i.options.drain_timeout));
   asio::post(i.ioc, [&i] {
     beast::error_code ec;
     i.acceptor.close(ec);

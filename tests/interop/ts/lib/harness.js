@@ -221,6 +221,16 @@ class ServerProcess {
     return await this.exitPromise;
   }
 
+  /**
+   * Stop with SIGTERM and fail unless the server exited by itself with status 0: a server
+   * that needs SIGKILL, crashes or exits non-zero on shutdown is a bug, not a warning.
+   */
+  async stopCleanly() {
+    const exit = await this.stop();
+    if (exit.code !== 0 || exit.signal !== null)
+      throw new Error(this.describeFailure(`server did not stop cleanly on SIGTERM: ${JSON.stringify(exit)}`));
+  }
+
   /** SIGKILL: no chance to flush anything that is not durable. */
   kill() {
     return this.stop({ signal: 'SIGKILL' });
@@ -456,10 +466,7 @@ function useSharedServer({ timeoutMs = 30_000, workers = true, retries = true, .
   after(async () => {
     await ctx.nativeConnection?.close().catch(() => {});
     await ctx.connection?.close().catch(() => {});
-    if (ctx.server) {
-      const exit = await ctx.server.stop();
-      if (exit.signal === 'SIGKILL') console.warn(ctx.server.describeFailure('server needed SIGKILL to stop'));
-    }
+    await ctx.server?.stopCleanly();
   });
   return ctx;
 }

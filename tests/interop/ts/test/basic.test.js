@@ -30,11 +30,7 @@ describe('TypeScript SDK against a shared dev server', () => {
   after(async () => {
     await nativeConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
-    if (server) {
-      const exit = await server.stop();
-      // The server should exit on SIGTERM without needing SIGKILL.
-      if (exit.signal === 'SIGKILL') console.warn(server.describeFailure('server needed SIGKILL to stop'));
-    }
+    await server?.stopCleanly();
   });
 
   /** A test whose failure message carries the server's output. */

@@ -36,7 +36,7 @@ describe('C++ client with a TypeScript worker', () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await nativeConnection?.close().catch(() => {});
-    await server?.stop();
+    await server?.stopCleanly();
   });
 
   function cppTest(name, fn) {

@@ -37,7 +37,7 @@ describe('TypeScript client and workers with the C++ worker', () => {
     const workerExit = await cppWorker?.stop();
     await nativeConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
-    await server?.stop();
+    await server?.stopCleanly();
     if (workerExit) assert.deepEqual(workerExit, { code: 0, signal: null }, cppWorker.describeFailure('unclean exit'));
   });
 
