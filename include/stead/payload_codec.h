@@ -13,6 +13,7 @@
 // Thread safety: encode and decode are called concurrently from any thread.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "stead/payload.h"
@@ -33,6 +34,9 @@ struct ZlibCodecOptions {
   bool always_encode = false;
   // zlib level 0 (store) .. 9 (best); -1 = zlib's default (6).
   int level = -1;
+  // Decoding refuses a payload that inflates beyond this: a few kilobytes of zlib data can
+  // expand a thousandfold (a "zip bomb"), and payloads come from other processes.
+  std::size_t max_decoded_bytes = 64 << 20;
 };
 
 // Compression with zlib, wire-compatible with the Go SDK's converter.NewZlibCodec (the
@@ -44,7 +48,8 @@ class ZlibCodec : public PayloadCodec {
  public:
   explicit ZlibCodec(ZlibCodecOptions options = {}) : options_(options) {}
   std::vector<Payload> encode(std::vector<Payload> payloads) const override;
-  // Throws PayloadConversionError on corrupt data.
+  // Throws PayloadConversionError on corrupt data or data that inflates beyond
+  // max_decoded_bytes.
   std::vector<Payload> decode(std::vector<Payload> payloads) const override;
 
  private:

@@ -241,6 +241,20 @@ TEST(ZlibCodec, CorruptDataIsAnError) {
   EXPECT_THROW(ZlibCodec().decode({bad}), PayloadConversionError);
 }
 
+TEST(ZlibCodec, APayloadThatInflatesBeyondTheLimitIsRefused) {
+  // 16 MB of one letter deflate to about 16 KB; decoding must stop at the limit, not allocate it all.
+  ZlibCodec big({.always_encode = true});
+  auto bomb = big.encode({to_payload(std::string(16 << 20, 'a'))});
+  ASSERT_LT(bomb[0].data().size(), 64u << 10);
+  try {
+    ZlibCodec({.max_decoded_bytes = 1 << 20}).decode(bomb);
+    ADD_FAILURE() << "a payload inflating to 16 MB passed a 1 MB limit";
+  } catch (const PayloadConversionError& e) {
+    EXPECT_NE(std::string(e.what()).find("max_decoded_bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(big.decode(bomb)[0].data().size(), (16u << 20) + 2);  // the default limit is 64 MB
+}
+
 // Wraps data in "<name>:" so the order codecs run in is visible.
 class TagCodec : public PayloadCodec {
  public:

@@ -19,7 +19,7 @@ std::string deflate_all(const std::string& in, int level) {
   return out;
 }
 
-std::string inflate_all(const std::string& in) {
+std::string inflate_all(const std::string& in, std::size_t max_out) {
   z_stream stream{};
   if (inflateInit(&stream) != Z_OK) throw PayloadConversionError("zlib: inflateInit failed");
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
@@ -33,6 +33,11 @@ std::string inflate_all(const std::string& in) {
     rc = inflate(&stream, Z_NO_FLUSH);
     out.append(buffer, sizeof(buffer) - stream.avail_out);
     if (rc == Z_BUF_ERROR && stream.avail_in == 0) break;  // truncated input
+    if (out.size() > max_out) {
+      inflateEnd(&stream);
+      throw PayloadConversionError("binary/zlib payload inflates beyond " + std::to_string(max_out) +
+                                   " bytes (ZlibCodecOptions::max_decoded_bytes)");
+    }
   }
   inflateEnd(&stream);
   if (rc != Z_STREAM_END) throw PayloadConversionError("binary/zlib payload is corrupt or truncated");
@@ -58,7 +63,7 @@ std::vector<Payload> ZlibCodec::decode(std::vector<Payload> payloads) const {
   for (auto& payload : payloads) {
     if (encoding_of(payload) != encoding::kZlib) continue;
     Payload inner;
-    if (!inner.ParseFromString(inflate_all(payload.data())))
+    if (!inner.ParseFromString(inflate_all(payload.data(), options_.max_decoded_bytes)))
       throw PayloadConversionError("binary/zlib payload does not hold a Payload message");
     payload = std::move(inner);
   }
