@@ -23,7 +23,10 @@ class Channel;
 namespace stead {
 
 // TLS for the gRPC port (`--tls-cert-path`, `--tls-key-path`, `--tls-ca-path`). Files are
-// PEM and are read once, by Server::start.
+// PEM and are read once, by Server::start, which also checks the certificates' validity
+// periods: a server certificate (any in the chain file) that has expired or is not valid yet
+// stops the start, naming it and its dates; one that expires within 7 days, and a client CA
+// that has expired or expires soon, is a warning (Server::warnings(), logged at start).
 struct ServerTlsOptions {
   // The server's certificate chain and its private key; both required.
   std::string cert_path{};
@@ -54,7 +57,8 @@ struct ServerOptions {
 class Server {
  public:
   // Starts serving. Throws std::runtime_error naming the cause (port in use, unreadable
-  // database, unreadable or malformed TLS file, bad option) when it cannot.
+  // database, unreadable or malformed TLS file, expired or not yet valid TLS certificate,
+  // bad option) when it cannot. Warnings are logged (common/log) and kept in warnings().
   static std::unique_ptr<Server> start(const ServerOptions& options);
 
   ~Server();  // shuts down
