@@ -120,7 +120,7 @@ const Schema& workflow_status_schema();
 const Schema& workflow_started_schema();
 
 // The response of a successful start: 201 with {workflow_id, run_id, workflow_type, task_queue}
-// and a Location header ("<prefix>/<id>").
+// and a Location header ("<prefix>/<id>", the id percent-encoded as one path segment).
 Response workflow_started_response(const WorkflowHandle& handle, const std::string& workflow_type,
                                    const std::string& task_queue, const std::string& prefix = "/workflows");
 

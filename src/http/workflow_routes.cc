@@ -109,6 +109,25 @@ std::vector<Payload> to_args(const json& body) {
   return out;
 }
 
+// `text` as one URL path segment: everything but RFC 3986's unreserved characters is
+// percent-encoded, so a caller-chosen id can neither add segments or a query to a URL nor
+// break the header it is written into (CR, LF).
+std::string path_segment(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 // ---- List filters: the caller's query, restricted to the workflow types it may see.
 //
 // The user's text is never parsed into a tree here; it is split into tokens exactly as the
@@ -383,7 +402,7 @@ Response workflow_started_response(const WorkflowHandle& handle, const std::stri
                                     {"run_id", handle.run_id()},
                                     {"workflow_type", workflow_type},
                                     {"task_queue", task_queue}});
-  r.set_header("Location", prefix + "/" + handle.id());
+  r.set_header("Location", prefix + "/" + path_segment(handle.id()));
   return r;
 }
 

@@ -415,6 +415,16 @@ TEST_F(HttpSecurityWorkflows, TypeRolesWithoutAuthenticationAreRefused) {
             std::string::npos);
 }
 
+// The Location header carries a caller-chosen id: it is percent-encoded as one path segment,
+// so it can neither point elsewhere nor break the header.
+TEST_F(HttpSecurityWorkflows, LocationHeaderEncodesTheWorkflowId) {
+  Response odd = start("Visible", {{"workflow_id", "odd id/../?x=1#%"}});
+  ASSERT_EQ(odd.status, 201) << odd.body;
+  EXPECT_EQ(odd.header("Location"), "/workflows/odd%20id%2F..%2F%3Fx%3D1%23%25");
+  Response crlf = start("Visible", {{"workflow_id", "crlf\r\nSet-Cookie: a=b"}});
+  if (crlf.status == 201) EXPECT_EQ(crlf.header("Location"), "/workflows/crlf%0D%0ASet-Cookie%3A%20a%3Db");
+}
+
 TEST_F(HttpSecurityWorkflows, PageSizeOptionsMustFitTheWire) {
   Api api({.log = [](const json&) {}});
   EXPECT_NE(invalid_argument_of([&] {
