@@ -191,6 +191,8 @@ nlohmann::json Authenticator::verify_jwt(std::string_view token) const {
   auto sig = base64url_decode(token.substr(dot2 + 1));
   if (!header_raw || !payload_raw || !sig) throw unauthorized("the JWT is not base64url encoded", true);
   nlohmann::json header, payload;
+  if (detail::json_too_deep(*header_raw) || detail::json_too_deep(*payload_raw))
+    throw unauthorized("the JWT is malformed", true);
   try {
     header = nlohmann::json::parse(*header_raw);
     payload = nlohmann::json::parse(*payload_raw);

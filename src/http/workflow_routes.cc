@@ -631,6 +631,9 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
     json args = json::array();
     if (req.method == "GET") {
       if (auto a = req.query_param("args")) {
+        if (detail::json_too_deep(*a))
+          throw ValidationError(std::vector<FieldError>{{"query.args", "nests deeper than " +
+                                                                           std::to_string(detail::kMaxJsonDepth) + " levels"}});
         try {
           args = json::parse(*a);
         } catch (const json::exception&) {

@@ -106,6 +106,9 @@ TEST(HttpSecurityJwt, ClaimsOfTheWrongTypeAre401) {
     Problem p = auth_problem(auth, jwt_hs256(c));
     EXPECT_EQ(p.status, 401) << claim << ": " << p.detail;
   }
+  json deep = claims({"read"});
+  deep["nested"] = json::parse(std::string(300, '[') + std::string(300, ']'));
+  EXPECT_EQ(auth_problem(auth, jwt_hs256(deep)).status, 401) << "nesting beyond the JSON depth limit";
   Problem alg = auth_problem(auth, jwt_hs256(claims({"read"}), kHsSecret, {{"alg", 256}}));
   EXPECT_EQ(alg.status, 401) << alg.detail;
   // A "crit" header names extensions the verifier must understand; none are (RFC 7515 §4.1.11).
@@ -423,6 +426,20 @@ TEST_F(HttpSecurityWorkflows, LocationHeaderEncodesTheWorkflowId) {
   EXPECT_EQ(odd.header("Location"), "/workflows/odd%20id%2F..%2F%3Fx%3D1%23%25");
   Response crlf = start("Visible", {{"workflow_id", "crlf\r\nSet-Cookie: a=b"}});
   if (crlf.status == 201) EXPECT_EQ(crlf.header("Location"), "/workflows/crlf%0D%0ASet-Cookie%3A%20a%3Db");
+}
+
+// Deeply nested JSON fits in a body limit but not on a stack: serializing it (arguments
+// become payloads) recursed once per level.
+TEST_F(HttpSecurityWorkflows, DeeplyNestedJsonIsRefusedNotACrash) {
+  const std::size_t depth = 200000;
+  std::string deep = "{\"args\": [" + std::string(depth, '[') + std::string(depth, ']') + "]}";
+  Response body = call(*api_, "POST", "/workflows/Visible", {{"x-api-key", "reader-key-1"}, {"content-type", "application/json"}},
+                       {}, deep);
+  EXPECT_EQ(body.status, 400) << body.body.substr(0, 300);
+  EXPECT_EQ(body.header("Content-Type"), "application/problem+json");
+  Response query = call(*api_, "GET", "/workflows/vis-1/queries/status", {{"x-api-key", "reader-key-1"}},
+                        {{"args", std::string(5000, '[') + std::string(5000, ']')}});
+  EXPECT_EQ(query.status, 422) << query.body.substr(0, 300);
 }
 
 TEST_F(HttpSecurityWorkflows, PageSizeOptionsMustFitTheWire) {
