@@ -141,6 +141,14 @@ void check_cors(const CorsOptions& cors) {
   if (cors.max_age < std::chrono::seconds(0)) throw std::invalid_argument("CorsOptions: max_age is negative");
 }
 
+// The method as a metrics label: the methods routes can have, else "other" (labels from
+// a client's text would grow the series without bound).
+std::string method_label(const std::string& method) {
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    if (method == m) return method;
+  return "other";
+}
+
 // Appends `token` to the response's Vary header (a handler may have set one already).
 void add_vary(Response& res, const std::string& token) {
   std::string vary(res.header("Vary"));
@@ -350,7 +358,7 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
     if (draining_) res.set_header("Connection", "close");
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string route_name = matched ? matched->pattern : "unmatched";
-    metrics_->observe_request(req->method, route_name, res.status, seconds);
+    metrics_->observe_request(method_label(req->method), route_name, res.status, seconds);
     if (!internal.empty()) log(req.get(), "error", "request failed", {{"route", route_name}, {"error", internal}});
     if (options_.log_requests) {
       nlohmann::json fields = {{"method", req->method}, {"path", req->path}, {"route", route_name},

@@ -267,6 +267,17 @@ TEST(HttpSecurityInput, NonFiniteNumberQueryParameterIs422) {
   EXPECT_EQ(call(api, "GET", "/n", {}, {{"x", "2.5"}}).status, 200);
 }
 
+// Metrics labels come from a closed set: a client inventing methods would otherwise add a
+// time series per request, without bound.
+TEST(HttpSecurityInput, UnknownMethodsShareOneMetricsLabel) {
+  Api api({.log = [](const json&) {}});
+  api.get("/x", {}, [](const Request&) { return Response::json(200, {{"ok", true}}); });
+  for (const char* method : {"BREW1", "BREW2", "PROPFIND"}) EXPECT_EQ(call(api, method, "/x").status, 405);
+  std::string text = call(api, "GET", "/metrics").body;
+  EXPECT_EQ(text.find("BREW"), std::string::npos) << text;
+  EXPECT_NE(text.find("method=\"other\",route=\"unmatched\",status=\"405\"} 3"), std::string::npos) << text;
+}
+
 // ---- 3 and 6. The workflow routes against a server.
 
 class HttpSecurityWorkflows : public ::testing::Test {
