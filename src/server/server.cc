@@ -2,6 +2,7 @@
 #include "stead/server.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -115,9 +117,20 @@ void check_validity(const std::string& pem, const std::string& path, const char*
   if (count == 0) throw std::runtime_error(std::string(what) + " file " + path + " holds no readable certificate");
 }
 
+bool is_loopback(const std::string& ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip == "[::1]" || ip == "localhost";
+}
+
 std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions& options,
                                                             std::vector<std::string>* warnings) {
-  if (!options.tls) return grpc::InsecureServerCredentials();
+  if (!options.tls) {
+    // The gRPC port has no authentication of its own: whoever reaches it controls every workflow.
+    if (!is_loopback(options.ip))
+      warnings->push_back("serving plaintext gRPC on " + options.ip +
+                          ": anyone who can reach the port can start, read and terminate every workflow; use TLS "
+                          "with client certificates (--tls-cert-path, --tls-key-path, --tls-ca-path) or --ip 127.0.0.1");
+    return grpc::InsecureServerCredentials();
+  }
   const ServerTlsOptions& tls = *options.tls;
   if (tls.cert_path.empty() || tls.key_path.empty())
     throw std::runtime_error("TLS needs both a certificate and a private key (ServerTlsOptions cert_path, key_path)");
@@ -127,6 +140,13 @@ std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions&
   std::string cert = read_pem(tls.cert_path, "TLS certificate", "-----BEGIN CERTIFICATE-----");
   check_validity(cert, tls.cert_path, "TLS certificate", /*refuse=*/true, warnings);
   std::string key = read_pem(tls.key_path, "TLS private key", "PRIVATE KEY-----");
+  // As ssh does for its keys: a private key other users can read is no longer private.
+  if (struct stat st{}; ::stat(tls.key_path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    warnings->push_back("TLS private key " + tls.key_path + " is readable by group or others (mode " + mode +
+                        "); chmod 600 it");
+  }
   ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
   if (mutual) {
     ssl.pem_root_certs = read_pem(tls.client_ca_path, "TLS client CA", "-----BEGIN CERTIFICATE-----");

@@ -226,6 +226,7 @@ bool write_certificate(const std::string& cert_path, const std::string& key_path
     ok = c && k && PEM_write_X509(c, cert) && PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
     if (c) std::fclose(c);
     if (k) std::fclose(k);
+    std::filesystem::permissions(key_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   X509_free(cert);
   EVP_PKEY_free(key);
@@ -296,6 +297,31 @@ TEST_F(ServerTlsTest, ExpiredClientCaIsAWarning) {
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("TLS client CA"), std::string::npos) << s.warnings[0];
   EXPECT_NE(s.warnings[0].find("has expired"), std::string::npos) << s.warnings[0];
+}
+
+// Accepted but insecure: a private key others can read, plaintext on a reachable address.
+TEST_F(ServerTlsTest, PrivateKeyReadableByOthersIsAWarning) {
+  std::time_t now = std::time(nullptr);
+  ASSERT_TRUE(write_certificate(pki_->path("open.pem"), pki_->path("open.key"), now - kDay, now + 30 * kDay));
+  std::filesystem::permissions(pki_->path("open.key"), std::filesystem::perms::others_read | std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  stead::ServerOptions options;
+  options.port = 0;
+  options.tls = stead::ServerTlsOptions{.cert_path = pki_->path("open.pem"), .key_path = pki_->path("open.key")};
+  auto server = stead::Server::start(options);
+  ASSERT_EQ(server->warnings().size(), 1u);
+  EXPECT_NE(server->warnings()[0].find("TLS private key " + pki_->path("open.key") + " is readable by group or others"),
+            std::string::npos)
+      << server->warnings()[0];
+}
+
+TEST_F(ServerTlsTest, PlaintextOnANonLoopbackAddressIsAWarning) {
+  auto open = stead::Server::start({.ip = "0.0.0.0", .port = 0});
+  ASSERT_EQ(open->warnings().size(), 1u);
+  EXPECT_NE(open->warnings()[0].find("plaintext gRPC on 0.0.0.0"), std::string::npos) << open->warnings()[0];
+  auto local = stead::Server::start({.ip = "127.0.0.1", .port = 0});
+  EXPECT_TRUE(local->warnings().empty()) << local->warnings()[0];
+  EXPECT_TRUE(start_server(false)->warnings().empty()) << "TLS on loopback";
 }
 
 // ---------------------------------------------------------------------------------------
