@@ -218,7 +218,7 @@ std::string trim(std::string_view s) {
 // The filter and the trailing ORDER BY or GROUP BY clause ("" when none) of a list query;
 // ValidationError (422 on query.query) when the text could reach outside the parentheses it
 // will be put in.
-std::pair<std::string, std::string> split_order_by(std::string_view query) {
+std::pair<std::string, std::string> split_list_query(std::string_view query) {
   auto tokens = filter_tokens(query);
   std::size_t order_at = query.size();
   int depth = 0;
@@ -420,7 +420,7 @@ std::string restrict_list_query(std::string_view query, const std::vector<std::s
   }
   in += ")";
 
-  auto [filter, order] = split_order_by(query);
+  auto [filter, order] = split_list_query(query);
   std::string out = filter.empty() ? in : "(" + filter + ") AND " + in;
   return order.empty() ? out : out + " " + order;
 }
@@ -584,7 +584,7 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
         for (const auto& w : r->options.workflows)
           if (r->may_see(req, w)) types.push_back(w.type);
         std::string user_query = req.query_param("query").value_or("");
-        if (auto tail = split_order_by(user_query).second; tail.size() >= 5 && iequals(tail.substr(0, 5), "GROUP"))
+        if (auto tail = split_list_query(user_query).second; tail.size() >= 5 && iequals(tail.substr(0, 5), "GROUP"))
           bad_filter("GROUP BY is for counts, not lists");
         if (types.empty()) return respond(Response::json(200, {{"workflows", json::array()}, {"next_page_token", nullptr}}));
         r->client.list_workflows_page(
