@@ -25,9 +25,10 @@
 // next-page tokens and errors say nothing about other workflows. A type's `roles` apply to
 // every route touching a workflow of that type, on top of the routes' own roles. A start
 // with a chosen workflow_id (or make_id) whose workflow the caller may not see is 409, and
-// that workflow is left alone whatever the id policies say. Arguments are JSON values, sent as json/plain payloads, validated
-// against `args` schemas (by position) when declared. Every call is asynchronous (client
-// callback forms): no thread waits for the server.
+// that workflow is left alone whatever the id policies say. Arguments are JSON values (at
+// most 256 levels deep), sent as json/plain payloads, validated against `args` schemas (by
+// position) when declared. Every call is asynchronous (client callback forms): no thread
+// waits for the server. docs/security.md has what this protects and what it does not.
 //
 // Thread safety: the mounted handlers may run concurrently; the helpers are reentrant.
 #pragma once
@@ -82,9 +83,9 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
 // The list filter to send to the server for a caller who may see `workflow_types` only:
 // "(<query>) AND WorkflowType IN ('A', 'B')", with a trailing "ORDER BY ..." (or, for
 // counts, "GROUP BY ...") of `query` kept at the end; just the IN clause (and that clause)
-// when `query` has no filter. Type names
-// are quoted for the server's lexer. Use it for application list and count routes too:
-// filtering results afterwards leaks hidden workflows through page sizes and tokens.
+// when `query` has no filter. Type names are quoted for the server's lexer. Use it for
+// application list and count routes too: filtering results afterwards leaks hidden
+// workflows through page sizes and tokens.
 // Throws ValidationError (field "query.query", 422) when `query` has unbalanced parentheses,
 // an unterminated string, a character outside the filter language (";", "#", "/", "--"),
 // or an ORDER BY / GROUP BY clause with anything but names, ASC/DESC and commas; and
