@@ -74,13 +74,20 @@ struct RouteSpec {
   std::map<int, Schema> responses{};
   std::string response_content_type = "application/json";  // of the declared responses
   std::vector<QueryParam> query{};
-  // With authentication configured: the caller needs one of these roles (empty: any
-  // authenticated caller). Ignored without authentication.
+  // The caller needs one of these roles (empty: any authenticated caller). Roles need
+  // authentication: route() throws std::invalid_argument when the Api has none (they would
+  // protect nothing), for an empty role name, and on a public route.
   std::vector<std::string> roles{};
   bool public_route = false;  // no authentication at all (docs, health checks)
   std::optional<std::size_t> max_body_bytes{};  // overrides ApiOptions::max_body_bytes
 };
 
+// Checked by Api's constructor (std::invalid_argument naming the option): "*" together with
+// allow_credentials is refused (any site could read credentialed answers), and every other
+// entry must be an origin as browsers send it: "https://app.example" or
+// "http://localhost:5173" (lower case, no path, no wildcard; "null" is refused, and an
+// "Origin: null" request is never echoed). A listed origin is echoed with "Vary: Origin";
+// with a list (not "*") every answer carries "Vary: Origin".
 struct CorsOptions {
   // Origins allowed to call the API from a browser ("*" for any). Empty: no CORS headers.
   std::vector<std::string> allowed_origins{};
@@ -104,19 +111,22 @@ struct ApiOptions {
   bool validate_responses = true;
   bool serve_openapi = true;  // /openapi.json and /docs
   bool serve_metrics = true;  // /metrics
-  std::vector<std::string> metrics_roles{};  // with auth: roles for /metrics (empty: public)
+  std::vector<std::string> metrics_roles{};  // roles for /metrics (empty: public); needs auth
   LogSink log{};  // empty: JSON lines on stderr
   bool log_requests = true;
 };
 
 class Api {
  public:
+  // Throws std::invalid_argument for insecure or unusable options (AuthOptions, CorsOptions,
+  // metrics_roles without auth).
   explicit Api(ApiOptions options = {});
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
-  // Declares a route. Throws std::invalid_argument for a malformed pattern or a duplicate.
+  // Declares a route. Throws std::invalid_argument for a malformed pattern, a duplicate, or
+  // roles that cannot work (see RouteSpec::roles).
   Api& route(std::string method, std::string pattern, RouteSpec spec, Handler handler);
   Api& route_async(std::string method, std::string pattern, RouteSpec spec, AsyncHandler handler);
   Api& get(std::string pattern, RouteSpec spec, Handler h) { return route("GET", std::move(pattern), std::move(spec), std::move(h)); }
@@ -135,6 +145,9 @@ class Api {
   // Throws HttpError 403 unless the request's principal has one of `roles` (passes when
   // authentication is not configured or `roles` is empty).
   void require_roles(const Request& request, const std::vector<std::string>& roles) const;
+  // Throws std::invalid_argument when `roles`, declared by `owner` (named in the message),
+  // cannot work: an empty role name, or roles on an Api without authentication.
+  void check_roles(const std::vector<std::string>& roles, const std::string& owner) const;
   // Writes one structured log record (adds time, request id and trace id from `request`).
   void log(const Request* request, std::string level, std::string message, nlohmann::json fields = {}) const;
 

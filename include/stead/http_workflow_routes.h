@@ -20,11 +20,15 @@
 //   POST /workflows/{workflow_id}/terminate           202 body {"reason"?}
 // Only declared workflow types are started, and only declared signal/query/update names
 // are accepted for workflows of a declared type; anything else is 404 (an undeclared
-// workflow type is indistinguishable from a missing workflow). Listing shows declared types
-// only. A type's `roles` apply to every route touching a workflow of that type, on top of
-// the routes' own roles. Arguments are JSON values, sent as json/plain payloads, validated
-// against `args` schemas (by position) when declared. Every call is asynchronous (client
-// callback forms): no thread waits for the server.
+// workflow type is indistinguishable from a missing workflow). Listing shows the declared
+// types the caller may see, filtered by the server (restrict_list_query), so page sizes,
+// next-page tokens and errors say nothing about other workflows. A type's `roles` apply to
+// every route touching a workflow of that type, on top of the routes' own roles. A start
+// with a chosen workflow_id (or make_id) whose workflow the caller may not see is 409, and
+// that workflow is left alone whatever the id policies say. Arguments are JSON values (at
+// most 256 levels deep), sent as json/plain payloads, validated against `args` schemas (by
+// position) when declared. Every call is asynchronous (client callback forms): no thread
+// waits for the server. docs/security.md has what this protects and what it does not.
 //
 // Thread safety: the mounted handlers may run concurrently; the helpers are reentrant.
 #pragma once
@@ -33,6 +37,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -67,10 +72,25 @@ struct WorkflowRoutesOptions {
   std::string tag = "workflows";
 };
 
-// Declares the routes above on `api`. The client is copied (a shared connection).
+// Declares the routes above on `api`. The client is copied (a shared connection). Throws
+// std::invalid_argument for an exposed workflow without type or task queue, page sizes
+// outside 1..2^31-1 (or a default above the maximum), and roles `api` cannot check
+// (Api::check_roles).
 void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions options);
 
 // ---- Building blocks.
+
+// The list filter to send to the server for a caller who may see `workflow_types` only:
+// "(<query>) AND WorkflowType IN ('A', 'B')", with a trailing "ORDER BY ..." (or, for
+// counts, "GROUP BY ...") of `query` kept at the end; just the IN clause (and that clause)
+// when `query` has no filter. Type names are quoted for the server's lexer. Use it for
+// application list and count routes too: filtering results afterwards leaks hidden
+// workflows through page sizes and tokens.
+// Throws ValidationError (field "query.query", 422) when `query` has unbalanced parentheses,
+// an unterminated string, a character outside the filter language (";", "#", "/", "--"),
+// or an ORDER BY / GROUP BY clause with anything but names, ASC/DESC and commas; and
+// std::invalid_argument when `workflow_types` is empty (answer with no results instead).
+std::string restrict_list_query(std::string_view query, const std::vector<std::string>& workflow_types);
 
 // The status document of one workflow: {workflow_id, run_id, workflow_type, task_queue,
 // status ("RUNNING", "COMPLETED", ...), start_time, close_time (RFC 3339, null while open),
@@ -101,7 +121,7 @@ const Schema& workflow_status_schema();
 const Schema& workflow_started_schema();
 
 // The response of a successful start: 201 with {workflow_id, run_id, workflow_type, task_queue}
-// and a Location header ("<prefix>/<id>").
+// and a Location header ("<prefix>/<id>", the id percent-encoded as one path segment).
 Response workflow_started_response(const WorkflowHandle& handle, const std::string& workflow_type,
                                    const std::string& task_queue, const std::string& prefix = "/workflows");
 

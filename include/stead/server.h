@@ -23,7 +23,11 @@ class Channel;
 namespace stead {
 
 // TLS for the gRPC port (`--tls-cert-path`, `--tls-key-path`, `--tls-ca-path`). Files are
-// PEM and are read once, by Server::start.
+// PEM and are read once, by Server::start, which also checks the certificates' validity
+// periods: a server certificate (any in the chain file) that has expired or is not valid yet
+// stops the start, naming it and its dates; one that expires within 7 days, and a client CA
+// that has expired or expires soon, is a warning (Server::warnings(), logged at start), as
+// is a private key file readable by group or others.
 struct ServerTlsOptions {
   // The server's certificate chain and its private key; both required.
   std::string cert_path{};
@@ -47,14 +51,16 @@ struct ServerOptions {
   // Dynamic configuration (`--dynamic-config-value KEY=VALUE`). Unknown keys are accepted
   // and reported in Server::warnings().
   std::vector<std::pair<std::string, std::string>> dynamic_config{};
-  // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only.
+  // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only, which
+  // is a warning when `ip` is not a loopback address (the port has no authentication).
   std::optional<ServerTlsOptions> tls{};
 };
 
 class Server {
  public:
   // Starts serving. Throws std::runtime_error naming the cause (port in use, unreadable
-  // database, unreadable or malformed TLS file, bad option) when it cannot.
+  // database, unreadable or malformed TLS file, expired or not yet valid TLS certificate,
+  // bad option) when it cannot. Warnings are logged (common/log) and kept in warnings().
   static std::unique_ptr<Server> start(const ServerOptions& options);
 
   ~Server();  // shuts down

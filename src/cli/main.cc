@@ -35,7 +35,7 @@ int run_dev_server(const stead::ServerOptions& options) {
     std::cerr << "stead: " << e.what() << "\n";
     return 1;
   }
-  for (const auto& warning : server->warnings()) STEAD_LOG(kWarn) << warning;
+  // server->warnings() were logged by Server::start.
 
   std::string names;
   for (const auto& ns : server->namespaces()) names += (names.empty() ? "" : ", ") + ns;

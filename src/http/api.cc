@@ -1,5 +1,8 @@
 #include "stead/http_api.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <future>
@@ -24,6 +27,11 @@ Response problem_response(Problem problem) {
 }
 
 std::string random_id() { return TraceContext::start().trace_id; }
+
+void check_role_names(const std::vector<std::string>& roles, const std::string& owner) {
+  for (const auto& r : roles)
+    if (r.empty()) throw std::invalid_argument(owner + " has an empty role name");
+}
 
 }  // namespace detail
 
@@ -68,30 +76,84 @@ bool valid_request_id(std::string_view id) {
 }
 
 // A query parameter's text as the JSON value its schema expects; nullopt when it cannot be.
+// from_chars, unlike stoll/stod, takes no leading blanks, "+" or hex; a number must also be
+// finite ("nan" and "inf" parse, and pass every minimum/maximum comparison).
 std::optional<nlohmann::json> query_value(const Schema& schema, const std::string& text) {
-  try {
-    switch (schema.type()) {
-      case Schema::Type::kInteger: {
-        std::size_t used = 0;
-        long long v = std::stoll(text, &used);
-        if (used != text.size()) return std::nullopt;
-        return v;
-      }
-      case Schema::Type::kNumber: {
-        std::size_t used = 0;
-        double v = std::stod(text, &used);
-        if (used != text.size()) return std::nullopt;
-        return v;
-      }
-      case Schema::Type::kBoolean:
-        if (text == "true") return true;
-        if (text == "false") return false;
-        return std::nullopt;
-      default: return text;
+  const char* end = text.data() + text.size();
+  switch (schema.type()) {
+    case Schema::Type::kInteger: {
+      long long v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), end, v);
+      if (ec != std::errc() || ptr != end) return std::nullopt;
+      return v;
     }
-  } catch (const std::exception&) {
-    return std::nullopt;
+    case Schema::Type::kNumber: {
+      double v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), end, v);
+      if (ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+      return v;
+    }
+    case Schema::Type::kBoolean:
+      if (text == "true") return true;
+      if (text == "false") return false;
+      return std::nullopt;
+    default: return text;
   }
+}
+
+// An origin as browsers send it (RFC 6454 serialization): lower-case scheme "://" host, an
+// optional port, nothing else. "null" (sandboxed documents, file: URLs, redirects) is not
+// one: allowing it would allow any page that can make itself opaque.
+bool is_origin(std::string_view o) {
+  auto sep = o.find("://");
+  if (sep == std::string_view::npos || sep == 0) return false;
+  for (char c : o.substr(0, sep))
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+  std::string_view host = o.substr(sep + 3), port;
+  if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  }
+  if (host.empty()) return false;
+  if (host.front() == '[') return host.back() == ']' && host.find_first_not_of("[]0123456789abcdef:.") == std::string_view::npos;
+  for (char c : host)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  return true;
+}
+
+// Refuses CORS options that would let any site read credentialed answers, or that can
+// never match what a browser sends.
+void check_cors(const CorsOptions& cors) {
+  for (const auto& o : cors.allowed_origins) {
+    if (o == "*") {
+      if (cors.allow_credentials)
+        throw std::invalid_argument(
+            "CorsOptions: allowed_origins \"*\" with allow_credentials = true would let every site read "
+            "credentialed responses; list the origins instead");
+      continue;
+    }
+    if (!is_origin(o))
+      throw std::invalid_argument("CorsOptions: allowed_origins entry \"" + o +
+                                  "\" is not an origin (\"*\" or scheme://host[:port] in lower case, no path, "
+                                  "no wildcard, not \"null\")");
+  }
+  if (cors.max_age < std::chrono::seconds(0)) throw std::invalid_argument("CorsOptions: max_age is negative");
+}
+
+// The method as a metrics label: the methods routes can have, else "other" (labels from
+// a client's text would grow the series without bound).
+std::string method_label(const std::string& method) {
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    if (method == m) return method;
+  return "other";
+}
+
+// Appends `token` to the response's Vary header (a handler may have set one already).
+void add_vary(Response& res, const std::string& token) {
+  std::string vary(res.header("Vary"));
+  if (vary.find(token) != std::string::npos) return;
+  res.set_header("Vary", vary.empty() ? token : vary + ", " + token);
 }
 
 bool json_content_type(std::string_view ct) {
@@ -102,6 +164,7 @@ bool json_content_type(std::string_view ct) {
 
 Api::Api(ApiOptions options) : options_(std::move(options)), metrics_(std::make_unique<Metrics>()) {
   if (options_.auth) authenticator_ = std::make_unique<Authenticator>(*options_.auth);
+  check_cors(options_.cors);
   if (!options_.log) {
     auto mu = std::make_shared<std::mutex>();
     options_.log = [mu](const nlohmann::json& record) {
@@ -126,6 +189,9 @@ Api& Api::route(std::string method, std::string pattern, RouteSpec spec, Handler
 Api& Api::route_async(std::string method, std::string pattern, RouteSpec spec, AsyncHandler handler) {
   if (pattern.empty() || pattern[0] != '/') throw std::invalid_argument("route pattern must start with '/': " + pattern);
   for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  check_roles(spec.roles, "route " + method + " " + pattern);
+  if (spec.public_route && !spec.roles.empty())
+    throw std::invalid_argument("route " + method + " " + pattern + " is public but requires roles");
   auto r = std::make_unique<Route>();
   r->segments = split_path(pattern);
   for (const auto& s : r->segments) {
@@ -147,6 +213,14 @@ Api& Api::route_async(std::string method, std::string pattern, RouteSpec spec, A
   r->handler = std::move(handler);
   routes_.push_back(std::move(r));
   return *this;
+}
+
+void Api::check_roles(const std::vector<std::string>& roles, const std::string& owner) const {
+  if (roles.empty()) return;
+  detail::check_role_names(roles, owner);
+  if (!authenticator_)
+    throw std::invalid_argument(owner + " requires roles, but the Api has no authentication (ApiOptions::auth): "
+                                "the roles would protect nothing");
 }
 
 const Api::Route* Api::match(const Request& request, std::map<std::string, std::string>& params,
@@ -239,16 +313,22 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
   req->trace = trace ? *trace : TraceContext::start();
 
   // CORS: which origin (if any) the answer may be read by.
+  // "*" never comes with credentials (refused at construction), and "null" is never echoed.
   std::string origin(req->header("origin"));
   std::string allow_origin;
-  if (!origin.empty())
-    for (const auto& o : options_.cors.allowed_origins)
-      if (o == "*" || o == origin) allow_origin = (o == "*" && !options_.cors.allow_credentials) ? "*" : origin;
+  const auto& allowed = options_.cors.allowed_origins;
+  const bool any_origin = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+  if (!origin.empty() && any_origin) allow_origin = "*";
+  else if (!origin.empty() && origin != "null" && std::find(allowed.begin(), allowed.end(), origin) != allowed.end())
+    allow_origin = origin;
+  // With a list of origins the answer depends on Origin, also when it is refused or absent:
+  // caches must not hand one origin's answer to another.
+  const bool vary_origin = !allowed.empty() && !any_origin;
 
   const Route* route = nullptr;
   auto once = std::make_shared<std::atomic<bool>>(false);
   // Every answer goes through here exactly once: headers, response check, metrics, log.
-  auto finish = [this, req, start, respond = std::move(respond), once, allow_origin,
+  auto finish = [this, req, start, respond = std::move(respond), once, allow_origin, vary_origin,
                  route_ptr = std::make_shared<const Route*>(nullptr)](Response res, const Route* matched,
                                                                       std::string internal) mutable {
     if (once->exchange(true)) return;
@@ -267,9 +347,9 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
     }
     res.set_header("X-Request-Id", req->request_id);
     res.set_header("traceparent", req->trace.traceparent());
+    if (vary_origin) add_vary(res, "Origin");
     if (!allow_origin.empty()) {
       res.set_header("Access-Control-Allow-Origin", allow_origin);
-      if (allow_origin != "*") res.set_header("Vary", "Origin");
       if (options_.cors.allow_credentials) res.set_header("Access-Control-Allow-Credentials", "true");
       std::string exposed;
       for (const auto& h : options_.cors.exposed_headers) exposed += (exposed.empty() ? "" : ", ") + h;
@@ -278,7 +358,7 @@ void Api::dispatch(std::shared_ptr<Request> req, Respond respond) const {
     if (draining_) res.set_header("Connection", "close");
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string route_name = matched ? matched->pattern : "unmatched";
-    metrics_->observe_request(req->method, route_name, res.status, seconds);
+    metrics_->observe_request(method_label(req->method), route_name, res.status, seconds);
     if (!internal.empty()) log(req.get(), "error", "request failed", {{"route", route_name}, {"error", internal}});
     if (options_.log_requests) {
       nlohmann::json fields = {{"method", req->method}, {"path", req->path}, {"route", route_name},

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "http/internal.h"
+
 namespace stead::http {
 
 namespace {
@@ -28,6 +30,14 @@ Digest sha256(std::string_view data) {
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
   return d;
 }
+
+// RSA moduli below 2048 bits are within reach of factoring (NIST SP 800-131A).
+constexpr int kMinRsaBits = 2048;
+// Clock skew beyond a few minutes is a broken clock, and would keep expired tokens alive.
+constexpr std::chrono::seconds kMaxLeeway{300};
+// NumericDate claims above 9999-12-31T23:59:59Z are not dates; refusing them keeps every
+// later cast and addition in range.
+constexpr double kMaxNumericDate = 253402300799.0;
 
 HttpError unauthorized(std::string detail, bool bearer_error = false) {
   Problem p = make_problem(401, std::move(detail), "urn:stead:problem:unauthorized");
@@ -129,9 +139,17 @@ struct Authenticator::Impl {
 
 Authenticator::Authenticator(AuthOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  for (const auto& k : impl_->options.api_keys) {
+  const auto& keys = impl_->options.api_keys;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto& k = keys[i];
+    if (k.name.empty()) throw std::invalid_argument("an API key needs a name (ApiKey::name, logged as the subject)");
     if (k.key.empty()) throw std::invalid_argument("API key '" + k.name + "' is empty");
+    detail::check_role_names({k.roles.begin(), k.roles.end()}, "API key '" + k.name + "'");
     impl_->key_digests.push_back(sha256(k.key));
+    // One key under two names would carry the roles of whichever is listed last.
+    for (std::size_t j = 0; j < i; ++j)
+      if (CRYPTO_memcmp(impl_->key_digests[j].data(), impl_->key_digests[i].data(), SHA256_DIGEST_LENGTH) == 0)
+        throw std::invalid_argument("API keys '" + keys[j].name + "' and '" + k.name + "' have the same key");
   }
   if (impl_->options.jwt) {
     const auto& jwt = *impl_->options.jwt;
@@ -143,9 +161,19 @@ Authenticator::Authenticator(AuthOptions options) : impl_(std::make_unique<Impl>
       BIO_free(bio);
       if (!key) throw std::invalid_argument("the RS256 public key is not a PEM public key");
       impl_->rs256_key.reset(key);
+      // EVP_DigestVerify would verify an EC or Ed25519 signature just as happily.
+      if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+        throw std::invalid_argument("the RS256 public key is not an RSA key");
+      if (int bits = EVP_PKEY_get_bits(key); bits < kMinRsaBits)
+        throw std::invalid_argument("the RS256 public key has " + std::to_string(bits) + " bits; at least " +
+                                    std::to_string(kMinRsaBits) + " are required (RFC 7518 §3.3)");
     }
     if (jwt.hs256_secret.empty() && !impl_->rs256_key)
       throw std::invalid_argument("JWT authentication needs an HS256 secret or an RS256 public key");
+    if (jwt.roles_claim.empty()) throw std::invalid_argument("JwtOptions::roles_claim is empty");
+    if (jwt.leeway < std::chrono::seconds(0) || jwt.leeway > kMaxLeeway)
+      throw std::invalid_argument("JwtOptions::leeway must be between 0 and " + std::to_string(kMaxLeeway.count()) +
+                                  " seconds");
   }
 }
 
@@ -163,6 +191,8 @@ nlohmann::json Authenticator::verify_jwt(std::string_view token) const {
   auto sig = base64url_decode(token.substr(dot2 + 1));
   if (!header_raw || !payload_raw || !sig) throw unauthorized("the JWT is not base64url encoded", true);
   nlohmann::json header, payload;
+  if (detail::json_too_deep(*header_raw) || detail::json_too_deep(*payload_raw))
+    throw unauthorized("the JWT is malformed", true);
   try {
     header = nlohmann::json::parse(*header_raw);
     payload = nlohmann::json::parse(*payload_raw);
@@ -170,7 +200,17 @@ nlohmann::json Authenticator::verify_jwt(std::string_view token) const {
     throw unauthorized("the JWT's header or payload is not JSON", true);
   }
   if (!header.is_object() || !payload.is_object()) throw unauthorized("the JWT is malformed", true);
-  std::string alg = header.value("alg", "");
+  // A member of the wrong JSON type is a malformed token (json::value() would throw a
+  // type_error, which maps to 400).
+  auto string_member = [](const nlohmann::json& object, const char* name, const char* where) -> std::string {
+    auto it = object.find(name);
+    if (it == object.end()) return "";
+    if (!it->is_string()) throw unauthorized(std::string("the JWT's \"") + name + "\" " + where + " is not a string", true);
+    return it->get<std::string>();
+  };
+  std::string alg = string_member(header, "alg", "header");
+  // "crit" lists extensions a verifier must understand to accept the token; none are.
+  if (header.contains("crit")) throw unauthorized("the JWT's \"crit\" header names extensions that are not supported", true);
   std::string_view input = token.substr(0, dot2);
   bool ok = false;
   if (alg == "HS256" && !jwt.hs256_secret.empty()) ok = impl_->verify_hs256(input, *sig);
@@ -179,20 +219,28 @@ nlohmann::json Authenticator::verify_jwt(std::string_view token) const {
   if (!ok) throw unauthorized("the JWT's signature is not valid", true);
 
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  long long leeway = jwt.leeway.count();
+  long long leeway = jwt.leeway.count();  // 0..kMaxLeeway (checked at construction)
+  // NumericDate (RFC 7519 §2): seconds since the epoch, possibly fractional. The range check
+  // comes before the cast: a double outside long long's range makes the cast undefined.
   auto numeric = [&](const char* claim) -> std::optional<long long> {
     auto it = payload.find(claim);
     if (it == payload.end()) return std::nullopt;
     if (!it->is_number()) throw unauthorized(std::string("the JWT's \"") + claim + "\" claim is not a number", true);
-    return static_cast<long long>(it->get<double>());
+    double value = it->get<double>();
+    if (!(value >= 0 && value <= kMaxNumericDate))  // also false for NaN
+      throw unauthorized(std::string("the JWT's \"") + claim + "\" claim is out of range", true);
+    return static_cast<long long>(value);
   };
   auto exp = numeric("exp");
+  auto nbf = numeric("nbf");
+  auto iat = numeric("iat");
   if (!exp) throw unauthorized("the JWT has no expiry (\"exp\")", true);
   if (now > *exp + leeway) throw unauthorized("the JWT has expired", true);
-  if (auto nbf = numeric("nbf"); nbf && now + leeway < *nbf) throw unauthorized("the JWT is not valid yet", true);
-  if (auto iat = numeric("iat"); iat && now + leeway < *iat) throw unauthorized("the JWT is issued in the future", true);
-  if (!jwt.issuer.empty() && payload.value("iss", "") != jwt.issuer)
-    throw unauthorized("the JWT's issuer is not accepted", true);
+  if (nbf && now + leeway < *nbf) throw unauthorized("the JWT is not valid yet", true);
+  if (iat && now + leeway < *iat) throw unauthorized("the JWT is issued in the future", true);
+  std::string issuer = string_member(payload, "iss", "claim");
+  string_member(payload, "sub", "claim");  // checked here: authenticate() reads it
+  if (!jwt.issuer.empty() && issuer != jwt.issuer) throw unauthorized("the JWT's issuer is not accepted", true);
   if (!jwt.audience.empty()) {
     bool match = false;
     auto aud = payload.find("aud");

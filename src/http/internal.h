@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stead/http_message.h"
 #include "stead/http_problem.h"
@@ -22,6 +23,17 @@ std::string swagger_page(const std::string& title);
 // Whether `text` is well-formed UTF-8 (RFC 3629). Path and query text is checked with it
 // before it can reach a protobuf string field.
 bool valid_utf8(std::string_view text);
+
+// Throws std::invalid_argument ("<owner> has an empty role") when a role name is empty: such
+// a role is held by any token whose roles claim has an empty string in it.
+void check_role_names(const std::vector<std::string>& roles, const std::string& owner);
+
+// Nesting depth of JSON accepted from callers (bodies, query arguments, JWT parts). Parsing
+// is iterative, but serializing is recursive (one frame per level: arguments become
+// payloads), so a 1 MB body of "[" would overflow the stack.
+constexpr int kMaxJsonDepth = 256;
+// True when `text` nests arrays/objects deeper than kMaxJsonDepth (strings are skipped).
+bool json_too_deep(std::string_view text);
 
 // 32 random lower-case hex digits.
 std::string random_id();

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "http/internal.h"
 #include "stead/http_problem.h"
 
 namespace stead::http {
@@ -90,8 +91,35 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return it->second;
 }
 
+namespace detail {
+
+bool json_too_deep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace detail
+
 nlohmann::json Request::json() const {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
+  if (detail::json_too_deep(body))
+    throw HttpError(make_problem(400, "the body nests arrays or objects deeper than " +
+                                          std::to_string(detail::kMaxJsonDepth) + " levels",
+                                 "urn:stead:problem:malformed-json"));
   try {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {

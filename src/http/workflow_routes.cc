@@ -1,7 +1,9 @@
 #include "stead/http_workflow_routes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
+#include <limits>
 #include <memory>
 
 #include "http/internal.h"
@@ -105,6 +107,139 @@ std::vector<Payload> to_args(const json& body) {
   if (body.is_object() && body.contains("args"))
     for (const auto& a : body["args"]) out.push_back(to_payload(a));
   return out;
+}
+
+// `text` as one URL path segment: everything but RFC 3986's unreserved characters is
+// percent-encoded, so a caller-chosen id can neither add segments or a query to a URL nor
+// break the header it is written into (CR, LF).
+std::string path_segment(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// ---- List filters: the caller's query, restricted to the workflow types it may see.
+//
+// The user's text is never parsed into a tree here; it is split into tokens exactly as the
+// server's lexer does (server/visibility/query_lexer.h: identifiers, `quoted` identifiers,
+// '...' / "..." strings with doubled quotes or backslash escapes, numbers, ( ) , - and
+// comparison operators), so that parentheses inside strings are text, unbalanced ones are
+// refused, and a trailing ORDER BY can be split off. Anything else (comments, ";", "--") is
+// refused too: a server with a different SQL front end could read it as structure.
+
+[[noreturn]] void bad_filter(const std::string& why) {
+  throw ValidationError(std::vector<FieldError>{{"query.query", "is not a list filter this API accepts: " + why}});
+}
+
+bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+struct FilterToken {
+  enum Kind { kWord, kQuotedWord, kOther, kLParen, kRParen, kComma } kind;
+  std::size_t offset;
+  std::string_view text;
+};
+
+std::vector<FilterToken> filter_tokens(std::string_view q) {
+  std::vector<FilterToken> out;
+  std::size_t i = 0;
+  while (i < q.size()) {
+    char c = q[i];
+    std::size_t start = i;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+      continue;
+    }
+    FilterToken::Kind kind = FilterToken::kOther;
+    if (ident_start(c)) {
+      while (i < q.size() && ident_char(q[i])) ++i;
+      kind = FilterToken::kWord;
+    } else if (c == '`' || c == '\'' || c == '"') {
+      // A doubled quote stands for one; in strings a backslash escapes the next character.
+      for (++i;; ++i) {
+        if (i >= q.size()) bad_filter(c == '`' ? "unterminated `identifier`" : "unterminated string");
+        if (c != '`' && q[i] == '\\') {
+          ++i;
+          continue;
+        }
+        if (q[i] == c) {
+          if (i + 1 < q.size() && q[i + 1] == c) {
+            ++i;
+            continue;
+          }
+          break;
+        }
+      }
+      ++i;
+      kind = c == '`' ? FilterToken::kQuotedWord : FilterToken::kOther;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < q.size() && std::isdigit(static_cast<unsigned char>(q[i + 1])))) {
+      while (i < q.size() && (std::isdigit(static_cast<unsigned char>(q[i])) || q[i] == '.')) ++i;
+      if (i < q.size() && (q[i] == 'e' || q[i] == 'E')) {
+        ++i;
+        if (i < q.size() && (q[i] == '+' || q[i] == '-')) ++i;
+        while (i < q.size() && std::isdigit(static_cast<unsigned char>(q[i]))) ++i;
+      }
+      if (i < q.size() && ident_char(q[i])) bad_filter("a number runs into a letter");
+    } else if (c == '(' || c == ')' || c == ',') {
+      ++i;
+      kind = c == '(' ? FilterToken::kLParen : c == ')' ? FilterToken::kRParen : FilterToken::kComma;
+    } else if (c == '-') {
+      if (i + 1 < q.size() && q[i + 1] == '-') bad_filter("\"--\"");
+      ++i;
+    } else if (c == '=' || c == '<' || c == '>' || c == '!') {
+      ++i;
+      if (i < q.size() && (q[i] == '=' || (c == '<' && q[i] == '>'))) ++i;
+      else if (c == '!') bad_filter("\"!\" without \"=\"");
+    } else {
+      bad_filter(std::string("the character '") + c + "'");
+    }
+    out.push_back({kind, start, q.substr(start, i - start)});
+  }
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// The filter and the trailing ORDER BY or GROUP BY clause ("" when none) of a list query;
+// ValidationError (422 on query.query) when the text could reach outside the parentheses it
+// will be put in.
+std::pair<std::string, std::string> split_list_query(std::string_view query) {
+  auto tokens = filter_tokens(query);
+  std::size_t order_at = query.size();
+  int depth = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const auto& t = tokens[i];
+    if (t.kind == FilterToken::kLParen) ++depth;
+    if (t.kind == FilterToken::kRParen && --depth < 0) bad_filter("unbalanced parentheses");
+    if (depth > 0 || t.kind != FilterToken::kWord) continue;
+    bool by_follows = i + 1 < tokens.size() && tokens[i + 1].kind == FilterToken::kWord && iequals(tokens[i + 1].text, "BY");
+    if ((iequals(t.text, "ORDER") || iequals(t.text, "GROUP")) && by_follows) {
+      // The tail is names, ASC/DESC and commas only: nothing that could reopen the filter.
+      for (std::size_t k = i + 2; k < tokens.size(); ++k)
+        if (tokens[k].kind != FilterToken::kWord && tokens[k].kind != FilterToken::kQuotedWord &&
+            tokens[k].kind != FilterToken::kComma)
+          bad_filter(std::string(t.text) + " BY takes attribute names, ASC/DESC and commas only");
+      order_at = t.offset;
+      break;
+    }
+  }
+  if (depth != 0) bad_filter("unbalanced parentheses");
+  return {trim(query.substr(0, order_at)), trim(query.substr(order_at))};
 }
 
 // The state shared by the mounted handlers.
@@ -267,8 +402,27 @@ Response workflow_started_response(const WorkflowHandle& handle, const std::stri
                                     {"run_id", handle.run_id()},
                                     {"workflow_type", workflow_type},
                                     {"task_queue", task_queue}});
-  r.set_header("Location", prefix + "/" + handle.id());
+  r.set_header("Location", prefix + "/" + path_segment(handle.id()));
   return r;
+}
+
+std::string restrict_list_query(std::string_view query, const std::vector<std::string>& workflow_types) {
+  if (workflow_types.empty())
+    throw std::invalid_argument("restrict_list_query: no workflow types (a filter cannot match nothing)");
+  std::string in = "WorkflowType IN (";
+  for (std::size_t i = 0; i < workflow_types.size(); ++i) {
+    in += i ? ", '" : "'";
+    for (char c : workflow_types[i]) {
+      if (c == '\'' || c == '\\') in += c;  // '' and \\ stand for ' and \ in the server's lexer
+      in += c;
+    }
+    in += "'";
+  }
+  in += ")";
+
+  auto [filter, order] = split_list_query(query);
+  std::string out = filter.empty() ? in : "(" + filter + ") AND " + in;
+  return order.empty() ? out : out + " " + order;
 }
 
 void describe_workflow_json(const Client& client, std::string workflow_id, std::function<void(Outcome<json>)> done) {
@@ -309,6 +463,12 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
   const auto& o = r->options;
   const std::string& p = o.prefix;
   std::vector<std::string> write_roles = o.write_roles.empty() ? o.roles : o.write_roles;
+  // Page sizes travel as an int32 (ListWorkflowExecutionsRequest.page_size).
+  if (o.max_page_size < 1 || o.max_page_size > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
+    throw std::invalid_argument("WorkflowRoutesOptions::max_page_size must be between 1 and 2^31-1");
+  if (o.default_page_size < 1 || o.default_page_size > o.max_page_size)
+    throw std::invalid_argument("WorkflowRoutesOptions::default_page_size must be between 1 and max_page_size");
+  for (const auto& w : o.workflows) api.check_roles(w.roles, "exposed workflow " + w.type);
   auto policies = [] {
     return Schema::object()
         .optional("workflow_id", Schema::string().min_length(1).max_length(255))
@@ -342,19 +502,48 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
       WorkflowOptions wo;
       wo.task_queue = body.value("task_queue", exposed->task_queue);
       json args_json = body.value("args", json::array());
+      bool chosen_id = true;  // by the caller, directly or through make_id(args)
       if (body.contains("workflow_id")) wo.id = body["workflow_id"].get<std::string>();
       else if (exposed->make_id) wo.id = exposed->make_id(args_json);
-      else wo.id = exposed->type + "-" + detail::random_id();
+      else {
+        wo.id = exposed->type + "-" + detail::random_id();
+        chosen_id = false;
+      }
       if (body.contains("id_reuse_policy")) wo.id_reuse_policy = *reuse_policy(body["id_reuse_policy"]);
       if (body.contains("id_conflict_policy")) wo.id_conflict_policy = *conflict_policy(body["id_conflict_policy"]);
       wo.header = workflow_header(req);
       std::string type = exposed->type, queue = wo.task_queue, prefix = r->options.prefix;
-      r->client.start_workflow(type, to_args(body), wo,
-                               [r, &req, respond, type, queue, prefix](Outcome<WorkflowHandle> out) {
-                                 if (!out.ok()) return r->fail(req, respond, out.error());
-                                 r->api->metrics().count_workflow_start(type);
-                                 respond(workflow_started_response(out.value(), type, queue, prefix));
-                               });
+      auto start = [r, &req, respond, type, queue, prefix, args = to_args(body), wo] {
+        r->client.start_workflow(type, args, wo, [r, &req, respond, type, queue, prefix](Outcome<WorkflowHandle> out) {
+          if (!out.ok()) return r->fail(req, respond, out.error());
+          r->api->metrics().count_workflow_start(type);
+          respond(workflow_started_response(out.value(), type, queue, prefix));
+        });
+      };
+      if (!chosen_id) return start();
+      // A chosen id may belong to a workflow the caller may not see: the id policies would
+      // terminate it (TERMINATE_*) or hand out its run (USE_EXISTING), and a conflict would
+      // name its run id. Such an id is answered as taken, with nothing about its workflow.
+      // (A hidden workflow started between this check and the start is not covered.)
+      r->client.get_workflow_handle(wo.id).describe(
+          [r, &req, respond, start, id = wo.id](Outcome<WorkflowExecutionDescription> existing) {
+            try {
+              try {
+                const auto& d = existing.value();
+                if (const auto* w = r->find(d.workflow_type); !w || !r->may_see(req, *w)) {
+                  Problem p = make_problem(409, "workflow " + id + " is already started",
+                                           "urn:stead:problem:workflow-already-started");
+                  p.extensions["workflow_id"] = id;
+                  throw HttpError(std::move(p));
+                }
+              } catch (const WorkflowNotFoundError&) {
+                // Free: start it.
+              }
+              start();
+            } catch (...) {
+              r->fail(req, respond, std::current_exception());
+            }
+          });
     });
   }
   // ... and a fallback naming the problem for every other type.
@@ -379,7 +568,7 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
        .roles = o.roles},
       [r](const Request& req, Respond respond) {
         std::size_t page_size = r->options.default_page_size;
-        if (auto s = req.query_param("page_size")) page_size = std::stoul(*s);
+        if (auto s = req.query_param("page_size")) page_size = std::stoul(*s);  // validated: 1..max_page_size
         // The API's page token wraps the server's (opaque to clients either way).
         std::string server_token;
         if (auto t = req.query_param("page_token")) {
@@ -388,16 +577,22 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
             throw ValidationError(std::vector<FieldError>{{"query.page_token", "is not a page token of this API"}});
           server_token = std::move(*decoded);
         }
+        // The caller's types go into the query the server runs, so pages, tokens and counts
+        // are computed over visible workflows only (filtering a page afterwards would leak
+        // whether hidden ones exist through its size and next-page token).
+        std::vector<std::string> types;
+        for (const auto& w : r->options.workflows)
+          if (r->may_see(req, w)) types.push_back(w.type);
+        std::string user_query = req.query_param("query").value_or("");
+        if (auto tail = split_list_query(user_query).second; tail.size() >= 5 && iequals(tail.substr(0, 5), "GROUP"))
+          bad_filter("GROUP BY is for counts, not lists");
+        if (types.empty()) return respond(Response::json(200, {{"workflows", json::array()}, {"next_page_token", nullptr}}));
         r->client.list_workflows_page(
-            req.query_param("query").value_or(""), static_cast<int>(page_size), std::move(server_token),
+            restrict_list_query(user_query, types), static_cast<int>(page_size), std::move(server_token),
             [r, &req, respond](Outcome<Client::WorkflowPage> out) {
               if (!out.ok()) return r->fail(req, respond, out.error());
-              // Visibility has no notion of exposure: a page shows the exposed types only, so
-              // it may hold fewer than page_size items (even none) and still have a next page.
               json items = json::array();
-              for (const auto& info : out.value().workflows)
-                if (const auto* w = r->find(info.workflow_type); w && r->may_see(req, *w))
-                  items.push_back(execution_info_json(info));
+              for (const auto& info : out.value().workflows) items.push_back(execution_info_json(info));
               const std::string& next = out.value().next_page_token;
               respond(Response::json(
                   200, {{"workflows", items}, {"next_page_token", next.empty() ? json(nullptr) : json(base64url_encode(next))}}));
@@ -436,6 +631,9 @@ void mount_workflow_routes(Api& api, const Client& client, WorkflowRoutesOptions
     json args = json::array();
     if (req.method == "GET") {
       if (auto a = req.query_param("args")) {
+        if (detail::json_too_deep(*a))
+          throw ValidationError(std::vector<FieldError>{{"query.args", "nests deeper than " +
+                                                                           std::to_string(detail::kMaxJsonDepth) + " levels"}});
         try {
           args = json::parse(*a);
         } catch (const json::exception&) {

@@ -2,14 +2,22 @@
 #include "stead/server.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
 
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "common/log.h"
 #include "server/dynamic_config.h"
@@ -45,8 +53,84 @@ std::string read_pem(const std::string& path, const char* what, const char* mark
   return text;
 }
 
-std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions& options) {
-  if (!options.tls) return grpc::InsecureServerCredentials();
+// "2026-12-04T17:36:47Z".
+std::string utc_text(const std::tm& tm) {
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+std::string utc_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  return ASN1_TIME_to_tm(t, &tm) == 1 ? utc_text(tm) : "<unreadable time>";
+}
+std::string utc_text(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return utc_text(tm);
+}
+
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+
+// Checks the validity period of every certificate in `pem` (read from `path`, described as
+// `what`). gRPC serves an expired certificate without a word, and every verifying client
+// then fails its handshake with "certificate has expired", so a certificate that is expired
+// or not valid yet throws when `refuse` (the server's own chain) and is a warning otherwise
+// (a CA bundle may hold stale CAs beside good ones); one that expires within
+// kCertificateWarningDays is a warning.
+constexpr int kCertificateWarningDays = 7;
+void check_validity(const std::string& pem, const std::string& path, const char* what, bool refuse,
+                    std::vector<std::string>* warnings) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  const std::time_t now = std::time(nullptr);
+  const std::time_t soon = now + kCertificateWarningDays * 24 * 3600;
+  int count = 0;
+  while (bio) {
+    std::unique_ptr<X509, X509Deleter> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    ++count;
+    char subject[256] = "";
+    X509_NAME_oneline(X509_get_subject_name(cert.get()), subject, sizeof subject);
+    const ASN1_TIME* not_before = X509_get0_notBefore(cert.get());
+    const ASN1_TIME* not_after = X509_get0_notAfter(cert.get());
+    std::string who = std::string(what) + " " + subject + " in " + path;
+    std::string period =
+        " (valid from " + utc_text(not_before) + " until " + utc_text(not_after) + "; now " + utc_text(now) + ")";
+    std::string problem;
+    // X509_cmp_time: -1 when the certificate's time is before the given one, 1 after, 0 on error.
+    if (X509_cmp_time(not_before, nullptr) == 0 || X509_cmp_time(not_after, nullptr) == 0)
+      problem = who + " has an unreadable validity period";
+    else if (X509_cmp_time(not_before, const_cast<std::time_t*>(&now)) > 0)
+      problem = who + " is not valid yet" + period;
+    else if (X509_cmp_time(not_after, const_cast<std::time_t*>(&now)) < 0)
+      problem = who + " has expired" + period;
+    if (!problem.empty()) {
+      if (refuse) throw std::runtime_error(problem);
+      warnings->push_back(problem);
+    } else if (X509_cmp_time(not_after, const_cast<std::time_t*>(&soon)) < 0) {
+      warnings->push_back(who + " expires within " + std::to_string(kCertificateWarningDays) +
+                          " days" + period + "; renew it before clients start failing their handshakes");
+    }
+  }
+  ERR_clear_error();  // the end of the PEM data is reported as an error
+  if (count == 0) throw std::runtime_error(std::string(what) + " file " + path + " holds no readable certificate");
+}
+
+bool is_loopback(const std::string& ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip == "[::1]" || ip == "localhost";
+}
+
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions& options,
+                                                            std::vector<std::string>* warnings) {
+  if (!options.tls) {
+    // The gRPC port has no authentication of its own: whoever reaches it controls every workflow.
+    if (!is_loopback(options.ip))
+      warnings->push_back("serving plaintext gRPC on " + options.ip +
+                          ": anyone who can reach the port can start, read and terminate every workflow; use TLS "
+                          "with client certificates (--tls-cert-path, --tls-key-path, --tls-ca-path) or --ip 127.0.0.1");
+    return grpc::InsecureServerCredentials();
+  }
   const ServerTlsOptions& tls = *options.tls;
   if (tls.cert_path.empty() || tls.key_path.empty())
     throw std::runtime_error("TLS needs both a certificate and a private key (ServerTlsOptions cert_path, key_path)");
@@ -54,9 +138,20 @@ std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions&
   grpc::SslServerCredentialsOptions ssl(mutual ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
                                                : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   std::string cert = read_pem(tls.cert_path, "TLS certificate", "-----BEGIN CERTIFICATE-----");
+  check_validity(cert, tls.cert_path, "TLS certificate", /*refuse=*/true, warnings);
   std::string key = read_pem(tls.key_path, "TLS private key", "PRIVATE KEY-----");
+  // As ssh does for its keys: a private key other users can read is no longer private.
+  if (struct stat st{}; ::stat(tls.key_path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    warnings->push_back("TLS private key " + tls.key_path + " is readable by group or others (mode " + mode +
+                        "); chmod 600 it");
+  }
   ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
-  if (mutual) ssl.pem_root_certs = read_pem(tls.client_ca_path, "TLS client CA", "-----BEGIN CERTIFICATE-----");
+  if (mutual) {
+    ssl.pem_root_certs = read_pem(tls.client_ca_path, "TLS client CA", "-----BEGIN CERTIFICATE-----");
+    check_validity(ssl.pem_root_certs, tls.client_ca_path, "TLS client CA", /*refuse=*/false, warnings);
+  }
   return grpc::SslServerCredentials(ssl);
 }
 }  // namespace
@@ -101,9 +196,11 @@ Server::~Server() { shutdown(); }
 
 std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   // TLS files first: a bad file fails before the database is opened or recovered.
-  auto credentials = server_credentials(options);
+  std::vector<std::string> tls_warnings;
+  auto credentials = server_credentials(options, &tls_warnings);
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->warnings = std::move(tls_warnings);
 
   server::history::Config config;
   if (Status s = server::apply_dynamic_config(options.dynamic_config, &config, &impl->warnings); !s.ok())
@@ -161,6 +258,8 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
                              (options.tls ? " (address in use or invalid, or the TLS certificate, key or CA is not valid)"
                                           : " (address in use or invalid)"));
   }
+  // Logged here so that embedded servers report them too (the CLI no longer repeats them).
+  for (const auto& warning : impl->warnings) STEAD_LOG(kWarn) << warning;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -3,9 +3,6 @@
 // whose workflows FakeWorker runs. Every response is also checked against /openapi.json.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
 
 #include <chrono>
 #include <mutex>
@@ -13,6 +10,7 @@
 
 #include "fake_worker.h"
 #include "openapi_conformance.h"
+#include "tokens.h"
 #include "stead/client.h"
 #include "stead/http.h"
 #include "stead/http_beast.h"
@@ -28,7 +26,11 @@ namespace enums = temporal::api::enums::v1;
 namespace wsv1 = temporal::api::workflowservice::v1;
 
 constexpr const char* kQueue = "http-q";
-const std::string kHsSecret = "0123456789abcdef0123456789abcdef-hs256";
+using test::claims;
+using test::jwt_hs256;
+using test::kHsSecret;
+using test::now_s;
+using test::RsaKey;
 
 // Echo completes with its input; Fail fails (CardDeclined); Wait stays open until signal
 // "finish", cancels itself on request and answers updates ("add": n+1, "reject": rejected).
@@ -63,51 +65,6 @@ itest::QueryAnswer answer_query(const temporal::api::query::v1::WorkflowQuery& q
   if (query.query_type() == "status") return {.result = to_payload("waiting")};
   if (query.query_type() == "echo") return {.result = query.query_args().payloads(0)};
   return {.error = "query " + query.query_type() + " failed"};
-}
-
-// ---- tokens
-std::string jwt_hs256(json payload, const std::string& secret = kHsSecret) {
-  std::string input = base64url_encode(json{{"alg", "HS256"}, {"typ", "JWT"}}.dump()) + "." + base64url_encode(payload.dump());
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), mac, &len);
-  return input + "." + base64url_encode(std::string(reinterpret_cast<char*>(mac), len));
-}
-
-struct RsaKey {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
-  ~RsaKey() { EVP_PKEY_free(key); }
-  std::string public_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(n));
-    BIO_free(bio);
-    return pem;
-  }
-  std::string sign(json payload) const {
-    std::string input = base64url_encode(json{{"alg", "RS256"}, {"typ", "JWT"}}.dump()) + "." + base64url_encode(payload.dump());
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
-    std::size_t len = 0;
-    EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    std::string sig(len, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, reinterpret_cast<const unsigned char*>(input.data()),
-                   input.size());
-    EVP_MD_CTX_free(ctx);
-    sig.resize(len);
-    return input + "." + base64url_encode(sig);
-  }
-};
-
-long long now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-json claims(std::vector<std::string> roles, long long exp_in = 300) {
-  return {{"sub", "ana"}, {"iss", "https://id.test"}, {"aud", "stead-test"}, {"roles", roles}, {"exp", now_s() + exp_in}};
 }
 
 struct Reply {

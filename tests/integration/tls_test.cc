@@ -3,11 +3,15 @@
 // Certificates are made with the openssl command line at test time, in a temporary folder.
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -53,13 +57,13 @@ class Pki {
     return "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + key_path;
   }
   bool make_ca(const std::string& name) {
-    return run(new_key(path(name + ".key")) + " -x509 -days 2 -out " + path(name + ".pem") + " -subj /CN=" + name);
+    return run(new_key(path(name + ".key")) + " -x509 -days 30 -out " + path(name + ".pem") + " -subj /CN=" + name);
   }
   bool make_leaf(const std::string& name, const std::string& ca, const std::string& extensions) {
     std::ofstream(path(name + ".ext")) << extensions << "\n";
     return run(new_key(path(name + ".key")) + " -out " + path(name + ".csr") + " -subj /CN=" + name) &&
            run("openssl x509 -req -in " + path(name + ".csr") + " -CA " + path(ca + ".pem") + " -CAkey " +
-               path(ca + ".key") + " -CAcreateserial -days 2 -out " + path(name + ".pem") + " -extfile " +
+               path(ca + ".key") + " -CAcreateserial -days 30 -out " + path(name + ".pem") + " -extfile " +
                path(name + ".ext"));
   }
 
@@ -194,6 +198,133 @@ TEST_F(ServerTlsTest, BadFilesFailServerStartWithTheirName) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Certificate validity, checked at start. The openssl command line of Debian 12 cannot
+// back-date a certificate, so these are made with the library: self-signed, EC P-256, valid
+// from `not_before` until `not_after` (absolute times, so the expected dates are exact).
+
+std::string utc(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool write_certificate(const std::string& cert_path, const std::string& key_path, std::time_t not_before,
+                       std::time_t not_after) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  bool ok = key && cert && X509_set_version(cert, 2) && ASN1_INTEGER_set(X509_get_serialNumber(cert), 1) &&
+            ASN1_TIME_set(X509_getm_notBefore(cert), not_before) && ASN1_TIME_set(X509_getm_notAfter(cert), not_after) &&
+            X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+                                       reinterpret_cast<const unsigned char*>("dated"), -1, -1, 0) &&
+            X509_set_issuer_name(cert, X509_get_subject_name(cert)) && X509_set_pubkey(cert, key) &&
+            X509_sign(cert, key, EVP_sha256()) > 0;
+  if (ok) {
+    FILE* c = std::fopen(cert_path.c_str(), "w");
+    FILE* k = std::fopen(key_path.c_str(), "w");
+    ok = c && k && PEM_write_X509(c, cert) && PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+    if (c) std::fclose(c);
+    if (k) std::fclose(k);
+    std::filesystem::permissions(key_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+constexpr std::time_t kDay = 24 * 3600;
+
+// What Server::start says for a certificate valid from now+from until now+until.
+struct Started {
+  std::string error;  // empty: started
+  std::vector<std::string> warnings;
+  std::string not_before, not_after;
+};
+
+Started start_dated(const std::string& cert, const std::string& key, std::time_t from, std::time_t until,
+                    const std::string& ca = "") {
+  std::time_t now = std::time(nullptr);
+  Started out;
+  out.not_before = utc(now + from);
+  out.not_after = utc(now + until);
+  if (!write_certificate(cert, key, now + from, now + until)) {
+    out.error = "could not make the certificate";
+    return out;
+  }
+  stead::ServerOptions options;
+  options.port = 0;
+  options.tls = stead::ServerTlsOptions{.cert_path = cert, .key_path = key, .client_ca_path = ca};
+  try {
+    auto server = stead::Server::start(options);
+    out.warnings = server->warnings();
+  } catch (const std::runtime_error& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
+TEST_F(ServerTlsTest, ExpiredCertificateIsRefusedWithItsDates) {
+  Started s = start_dated(pki_->path("dated.pem"), pki_->path("dated.key"), -10 * kDay, -kDay);
+  EXPECT_NE(s.error.find("TLS certificate"), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find("has expired"), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find("until " + s.not_after), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find(pki_->path("dated.pem")), std::string::npos) << s.error;
+}
+
+TEST_F(ServerTlsTest, NotYetValidCertificateIsRefusedWithItsDates) {
+  Started s = start_dated(pki_->path("dated.pem"), pki_->path("dated.key"), kDay, 30 * kDay);
+  EXPECT_NE(s.error.find("is not valid yet"), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find("valid from " + s.not_before), std::string::npos) << s.error;
+}
+
+TEST_F(ServerTlsTest, CertificateExpiringWithinAWeekStartsWithAWarning) {
+  Started soon = start_dated(pki_->path("dated.pem"), pki_->path("dated.key"), -kDay, 3 * kDay);
+  EXPECT_EQ(soon.error, "");
+  ASSERT_EQ(soon.warnings.size(), 1u);
+  EXPECT_NE(soon.warnings[0].find("expires within 7 days"), std::string::npos) << soon.warnings[0];
+  EXPECT_NE(soon.warnings[0].find(soon.not_after), std::string::npos) << soon.warnings[0];
+  Started later = start_dated(pki_->path("dated.pem"), pki_->path("dated.key"), -kDay, 30 * kDay);
+  EXPECT_EQ(later.error, "");
+  EXPECT_TRUE(later.warnings.empty()) << later.warnings[0];
+}
+
+TEST_F(ServerTlsTest, ExpiredClientCaIsAWarning) {
+  std::time_t now = std::time(nullptr);
+  ASSERT_TRUE(write_certificate(pki_->path("old-ca.pem"), pki_->path("old-ca.key"), now - 10 * kDay, now - kDay));
+  Started s = start_dated(pki_->path("dated.pem"), pki_->path("dated.key"), -kDay, 30 * kDay, pki_->path("old-ca.pem"));
+  EXPECT_EQ(s.error, "");
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("TLS client CA"), std::string::npos) << s.warnings[0];
+  EXPECT_NE(s.warnings[0].find("has expired"), std::string::npos) << s.warnings[0];
+}
+
+// Accepted but insecure: a private key others can read, plaintext on a reachable address.
+TEST_F(ServerTlsTest, PrivateKeyReadableByOthersIsAWarning) {
+  std::time_t now = std::time(nullptr);
+  ASSERT_TRUE(write_certificate(pki_->path("open.pem"), pki_->path("open.key"), now - kDay, now + 30 * kDay));
+  std::filesystem::permissions(pki_->path("open.key"), std::filesystem::perms::others_read | std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  stead::ServerOptions options;
+  options.port = 0;
+  options.tls = stead::ServerTlsOptions{.cert_path = pki_->path("open.pem"), .key_path = pki_->path("open.key")};
+  auto server = stead::Server::start(options);
+  ASSERT_EQ(server->warnings().size(), 1u);
+  EXPECT_NE(server->warnings()[0].find("TLS private key " + pki_->path("open.key") + " is readable by group or others"),
+            std::string::npos)
+      << server->warnings()[0];
+}
+
+TEST_F(ServerTlsTest, PlaintextOnANonLoopbackAddressIsAWarning) {
+  auto open = stead::Server::start({.ip = "0.0.0.0", .port = 0});
+  ASSERT_EQ(open->warnings().size(), 1u);
+  EXPECT_NE(open->warnings()[0].find("plaintext gRPC on 0.0.0.0"), std::string::npos) << open->warnings()[0];
+  auto local = stead::Server::start({.ip = "127.0.0.1", .port = 0});
+  EXPECT_TRUE(local->warnings().empty()) << local->warnings()[0];
+  EXPECT_TRUE(start_server(false)->warnings().empty()) << "TLS on loopback";
+}
+
+// ---------------------------------------------------------------------------------------
 // The command line. STEAD_CLI_PATH is the `stead` binary's path (tests/CMakeLists.txt);
 // $STEAD_BIN overrides it.
 
@@ -226,6 +357,14 @@ TEST_F(ServerTlsTest, CliRefusesMissingAndIncompleteTlsFiles) {
   Exit no_file = run_cli("--tls-cert-path " + missing + " --tls-key-path " + pki_->path("server.key"));
   EXPECT_EQ(no_file.code, 1) << no_file.output;
   EXPECT_NE(no_file.output.find("cannot read TLS certificate file " + missing), std::string::npos) << no_file.output;
+
+  std::time_t now = std::time(nullptr);
+  ASSERT_TRUE(write_certificate(pki_->path("expired.pem"), pki_->path("expired.key"), now - 10 * kDay, now - kDay));
+  Exit expired = run_cli("--tls-cert-path " + pki_->path("expired.pem") + " --tls-key-path " + pki_->path("expired.key"));
+  EXPECT_EQ(expired.code, 1) << expired.output;
+  EXPECT_NE(expired.output.find("has expired (valid from " + utc(now - 10 * kDay) + " until " + utc(now - kDay)),
+            std::string::npos)
+      << expired.output;
 
   Exit bad_ca = run_cli("--tls-cert-path " + pki_->path("server.pem") + " --tls-key-path " + pki_->path("server.key") +
                         " --tls-ca-path " + pki_->path("server.key"));
