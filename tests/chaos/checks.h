@@ -1,4 +1,4 @@
-// What the chaos harness verifies once the kills are over (see tests/chaos/README.md).
+// What the chaos harness verifies once the kills are over (see docs/reliability.md).
 //
 // Each check returns one line per violation; empty means it holds.
 #pragma once

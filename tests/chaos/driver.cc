@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,17 +49,22 @@ struct Options {
   unsigned seed = std::random_device{}();
 };
 
-// A free loopback port (the server is restarted on the same one).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// A free loopback port below Linux's ephemeral range (32768-60999), so that no other process
+// binding port 0 takes it while the server is down between a kill and its restart.
+int free_port(std::mt19937& rng) {
+  std::uniform_int_distribution<int> ports(20000, 32000);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int port = ports(rng);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (bound) return port;
+  }
+  throw std::runtime_error("no free port");
 }
 
 bool accepts_connections(int port) {
@@ -107,7 +113,7 @@ class Driver {
     std::filesystem::remove(db_ + "-wal");
     std::filesystem::remove(db_ + "-shm");
     std::filesystem::remove(attempt_log_);
-    port_ = free_port();
+    port_ = free_port(rng_);
     address_ = "127.0.0.1:" + std::to_string(port_);
     server_ = std::make_unique<Process>(
         std::vector<std::string>{o_.stead_bin, "server", "start-dev", "--db-filename", db_, "--port",
