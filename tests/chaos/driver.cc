@@ -49,6 +49,14 @@ struct Options {
   unsigned seed = std::random_device{}();
 };
 
+sockaddr_in loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
 // A free loopback port below Linux's ephemeral range (32768-60999), so that no other process
 // binding port 0 takes it while the server is down between a kill and its restart.
 int free_port(std::mt19937& rng) {
@@ -56,10 +64,7 @@ int free_port(std::mt19937& rng) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     int port = ports(rng);
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in addr = loopback(port);
     bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     if (bound) return port;
@@ -69,10 +74,7 @@ int free_port(std::mt19937& rng) {
 
 bool accepts_connections(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = loopback(port);
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;

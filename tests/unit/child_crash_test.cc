@@ -76,6 +76,15 @@ class ChildCrashTest : public EngineTest {
     start_and_complete_first_task("parent", {start_child("child", policy)});
   }
 
+  // The child's start is committed but not yet answered when the parent is terminated.
+  void close_parent_while_child_starts(enums::ParentClosePolicy policy) {
+    open_with_faults();
+    faults_->hold_reply(writes_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, "child"));
+    start_parent_with_child(policy);
+    ASSERT_TRUE(wait_until([&] { return faults_->holding(); }));
+    ASSERT_TRUE(terminate("parent").status.ok());
+  }
+
   std::string path_;
   FaultStore* faults_ = nullptr;
 };
@@ -116,32 +125,20 @@ TEST_F(ChildCrashTest, ChildCloseLostBeforeTheParentsCommitIsDeliveredAtRecovery
 // Known bug (b): the child's start commits while the parent is being terminated; the parent's
 // ParentClosePolicy must still reach the child.
 TEST_F(ChildCrashTest, ChildStartedWhileItsParentClosesFollowsTheCloseTerminatePolicy) {
-  open_with_faults();
-  faults_->hold_reply(writes_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, "child"));
-  start_parent_with_child(enums::PARENT_CLOSE_POLICY_TERMINATE);
-  ASSERT_TRUE(wait_until([&] { return faults_->holding(); }));
-  ASSERT_TRUE(terminate("parent").status.ok());
+  ASSERT_NO_FATAL_FAILURE(close_parent_while_child_starts(enums::PARENT_CLOSE_POLICY_TERMINATE));
   faults_->release_held();  // the child's start is answered after the parent closed
   EXPECT_TRUE(wait_for_status("child", enums::WORKFLOW_EXECUTION_STATUS_TERMINATED));
 }
 
 // The same race, cut by a crash right after the parent's close: recovery applies the policy.
 TEST_F(ChildCrashTest, ChildOrphanedByACrashDuringItsParentsCloseIsTerminatedAtRecovery) {
-  open_with_faults();
-  faults_->hold_reply(writes_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, "child"));
-  start_parent_with_child(enums::PARENT_CLOSE_POLICY_TERMINATE);
-  ASSERT_TRUE(wait_until([&] { return faults_->holding(); }));
-  ASSERT_TRUE(terminate("parent").status.ok());
+  ASSERT_NO_FATAL_FAILURE(close_parent_while_child_starts(enums::PARENT_CLOSE_POLICY_TERMINATE));
   crash_and_restart();
   EXPECT_TRUE(wait_for_status("child", enums::WORKFLOW_EXECUTION_STATUS_TERMINATED));
 }
 
 TEST_F(ChildCrashTest, ChildOrphanedByACrashDuringItsParentsCloseIsCancelledAtRecovery) {
-  open_with_faults();
-  faults_->hold_reply(writes_event(enums::EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, "child"));
-  start_parent_with_child(enums::PARENT_CLOSE_POLICY_REQUEST_CANCEL);
-  ASSERT_TRUE(wait_until([&] { return faults_->holding(); }));
-  ASSERT_TRUE(terminate("parent").status.ok());
+  ASSERT_NO_FATAL_FAILURE(close_parent_while_child_starts(enums::PARENT_CLOSE_POLICY_REQUEST_CANCEL));
   crash_and_restart();
   EXPECT_TRUE(wait_for_event("child", enums::EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED));
   crash_and_restart();

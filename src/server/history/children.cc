@@ -29,16 +29,7 @@ bool started_by(const v1::ExecutionInfo& child, const persistence::RunKey& paren
 void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id) {
   // 1. What to start, from the parent's durable intent.
   v1::ChildInfo child;
-  std::string parent_first_run;
-  {
-    auto entry = entry_for(parent.ns, parent.workflow_id);
-    std::lock_guard lock(entry->mu);
-    Run* run = nullptr;
-    if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok() || !run->open()) return;
-    auto it = run->ms.children().find(initiated_id);
-    if (it == run->ms.children().end() || !it->second.run_id().empty()) return;
-    child = it->second;
-  }
+  if (!find_child(parent, initiated_id, &child) || !child.run_id().empty()) return;
   const auto& attrs = child.attributes();
   wsv1::StartWorkflowExecutionRequest start;
   start.set_namespace_(child.namespace_());
@@ -246,17 +237,26 @@ void Engine::apply_parent_close_policy(const std::string& ns, const v1::ChildInf
   commit(m, nullptr);
 }
 
+bool Engine::find_child(const persistence::RunKey& parent, int64_t initiated_id, v1::ChildInfo* out) {
+  auto entry = entry_for(parent.ns, parent.workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok() || !run->open()) return false;
+  auto it = run->ms.children().find(initiated_id);
+  if (it == run->ms.children().end()) return false;
+  *out = it->second;
+  return true;
+}
+
+bool Engine::read_event(const persistence::RunKey& key, int64_t event_id, HistoryEvent* out) {
+  std::vector<std::string> events;
+  return store_.read_history(key, event_id, event_id, 1, &events).ok() && !events.empty() &&
+         out->ParseFromString(events.front());
+}
+
 void Engine::reconcile_child(const persistence::RunKey& parent, int64_t initiated_id) {
   v1::ChildInfo child;
-  {
-    auto entry = entry_for(parent.ns, parent.workflow_id);
-    std::lock_guard lock(entry->mu);
-    Run* run = nullptr;
-    if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok() || !run->open()) return;
-    auto it = run->ms.children().find(initiated_id);
-    if (it == run->ms.children().end() || it->second.run_id().empty()) return;
-    child = it->second;
-  }
+  if (!find_child(parent, initiated_id, &child) || child.run_id().empty()) return;
   const std::string& ns = child.namespace_().empty() ? parent.ns : child.namespace_();
   v1::ExecutionInfo info;
   HistoryEvent close_event;
@@ -274,11 +274,7 @@ void Engine::reconcile_child(const persistence::RunKey& parent, int64_t initiate
     const int64_t close_id = run->committed_close_event_id;
     if (close_id == 0) return;
     info = run->ms.info();
-    std::vector<std::string> events;
-    if (!store_.read_history({ns, info.workflow_id(), info.run_id()}, close_id, close_id, 1, &events).ok() ||
-        events.empty() || !close_event.ParseFromString(events.front())) {
-      return;
-    }
+    if (!read_event({ns, info.workflow_id(), info.run_id()}, close_id, &close_event)) return;
   }
   notify_parent(info, close_event);
 }
@@ -304,11 +300,8 @@ void Engine::enforce_parent_close(const persistence::RunKey& child) {
     if (!find_run(*entry, parent_ns, parent.workflow_id(), parent.run_id(), &run).ok()) return;
     if (run->open() || run->committed_close_event_id == 0) return;  // it applies the policy when it closes
     // The close dropped the parent's ChildInfo; the policy is also in its Initiated event.
-    std::vector<std::string> events;
     HistoryEvent initiated;
-    const int64_t id = info.parent_initiated_event_id();
-    if (!store_.read_history({parent_ns, parent.workflow_id(), parent.run_id()}, id, id, 1, &events).ok() ||
-        events.empty() || !initiated.ParseFromString(events.front()) ||
+    if (!read_event({parent_ns, parent.workflow_id(), parent.run_id()}, info.parent_initiated_event_id(), &initiated) ||
         initiated.event_type() != enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
       return;
     }

@@ -260,6 +260,10 @@ class Engine {
                        Reply<UpdateResult> reply);
   void attach_updates(Run& run, wsv1::PollWorkflowTaskQueueResponse* response);
   static bool has_undelivered_updates(const Run& run);
+  // Copies the ChildInfo `initiated_id` of `parent` if that run is open and has it.
+  bool find_child(const persistence::RunKey& parent, int64_t initiated_id, stead::server::v1::ChildInfo* out);
+  // Reads one durable event; false when it is not (yet) in the store.
+  bool read_event(const persistence::RunKey& key, int64_t event_id, temporal::api::history::v1::HistoryEvent* out);
   // Records a child's start (or its failure) on the parent; when the parent closed meanwhile,
   // applies `intent`'s close policy to the child instead.
   void record_child_started(const persistence::RunKey& parent, const stead::server::v1::ChildInfo& intent,
