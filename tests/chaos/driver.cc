@@ -184,7 +184,7 @@ class Driver {
   }
 
   bool kill_server() {
-    pause_randomly(200, 1500);
+    pause_randomly(0, 1500);
     server_->stop(SIGKILL);
     ++server_kills_done_;
     if (start_server()) return true;
@@ -193,7 +193,7 @@ class Driver {
   }
 
   bool kill_worker() {
-    pause_randomly(200, 1500);
+    pause_randomly(0, 1500);
     std::uniform_int_distribution<size_t> which(0, workers_.size() - 1);
     auto& w = workers_[which(rng_)];
     w->stop(SIGKILL);

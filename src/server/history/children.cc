@@ -62,14 +62,7 @@ void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id
     StartRequestView view{start.namespace_(), start.workflow_id(), start.request_id(), "",
                           start.workflow_id_reuse_policy(), enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL,
                           enums::WORKFLOW_ID_CONFLICT_POLICY_FAIL};
-    if (find_run(*entry, start.namespace_(), start.workflow_id(), "", &current).ok() &&
-        started_by(current->ms.info(), parent, initiated_id)) {
-      // An earlier attempt started it and it has continued as new since (the request id
-      // only matches the chain's first run).
-      decision = StartDecision::kDuplicateRequest;
-    } else {
-      status = decide_start(*entry, entry, view, &decision, &current);
-    }
+    status = decide_start(*entry, entry, view, &decision, &current);
     if (status.ok() && decision == StartDecision::kStart) {
       NewRunParams params;
       params.request = &start;
@@ -89,8 +82,6 @@ void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id
     if (status.ok()) child_run_id = current->ms.info().first_execution_run_id();
   }
   record_child_started(parent, child, child_run_id, status);
-  // The child found here may have closed before a crash let its parent record the start.
-  if (!child_run_id.empty()) reconcile_child(parent, initiated_id);
 }
 
 void Engine::record_child_started(const persistence::RunKey& parent, const v1::ChildInfo& intent,
