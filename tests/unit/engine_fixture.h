@@ -136,6 +136,7 @@ class EngineTest : public ::testing::Test {
   void open(const std::string& path) {
     Status s = persistence::open_sqlite_store(path, &store_);
     ASSERT_TRUE(s.ok()) << s.ToString();
+    if (wrap_store_) store_ = wrap_store_(std::move(store_));
     durable_timers_ = std::make_unique<timers::TimerQueue>(clock_);
     real_timers_ = std::make_unique<timers::TimerQueue>(wall_clock_);
     matching_ = std::make_unique<matching::Matching>(*real_timers_);
@@ -390,6 +391,8 @@ class EngineTest : public ::testing::Test {
   }
 
   Config config_;
+  // Set before open() to put a decorator (e.g. FaultStore) around the SQLite store.
+  std::function<std::unique_ptr<persistence::Store>(std::unique_ptr<persistence::Store>)> wrap_store_;
   timers::OffsetClock clock_;  // durable time; survives close()/open() like a real clock would
   timers::RealClock wall_clock_;
   std::unique_ptr<persistence::Store> store_;

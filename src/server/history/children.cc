@@ -15,19 +15,21 @@ namespace stead::server::history {
 namespace enums = temporal::api::enums::v1;
 using temporal::api::history::v1::HistoryEvent;
 
+namespace {
+
+// Whether `child` is a run of the chain that `parent`'s StartChildWorkflowExecutionInitiated
+// event `initiated_id` started.
+bool started_by(const v1::ExecutionInfo& child, const persistence::RunKey& parent, int64_t initiated_id) {
+  return child.parent_namespace() == parent.ns && child.parent_execution().workflow_id() == parent.workflow_id &&
+         child.parent_execution().run_id() == parent.run_id && child.parent_initiated_event_id() == initiated_id;
+}
+
+}  // namespace
+
 void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id) {
   // 1. What to start, from the parent's durable intent.
   v1::ChildInfo child;
-  std::string parent_first_run;
-  {
-    auto entry = entry_for(parent.ns, parent.workflow_id);
-    std::lock_guard lock(entry->mu);
-    Run* run = nullptr;
-    if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok() || !run->open()) return;
-    auto it = run->ms.children().find(initiated_id);
-    if (it == run->ms.children().end() || !it->second.run_id().empty()) return;
-    child = it->second;
-  }
+  if (!find_child(parent, initiated_id, &child) || !child.run_id().empty()) return;
   const auto& attrs = child.attributes();
   wsv1::StartWorkflowExecutionRequest start;
   start.set_namespace_(child.namespace_());
@@ -72,27 +74,37 @@ void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id
       Mutation m(*this, entry, *entry->runs[child_run_id]);
       start_run(m, params);
       // 3. Once the child is durable, tell the parent.
-      commit(m, [this, parent, initiated_id, child_run_id](Status s) {
-        record_child_started(parent, initiated_id, s.ok() ? child_run_id : "", s);
+      commit(m, [this, parent, child, child_run_id](Status s) {
+        record_child_started(parent, child, s.ok() ? child_run_id : "", s);
       });
       return;
     }
     if (status.ok()) child_run_id = current->ms.info().first_execution_run_id();
   }
-  record_child_started(parent, initiated_id, child_run_id, status);
+  record_child_started(parent, child, child_run_id, status);
 }
 
-void Engine::record_child_started(const persistence::RunKey& parent, int64_t initiated_id,
+void Engine::record_child_started(const persistence::RunKey& parent, const v1::ChildInfo& intent,
                                   const std::string& child_run_id, const Status& status) {
+  const int64_t initiated_id = intent.initiated_event_id();
   auto entry = entry_for(parent.ns, parent.workflow_id);
-  std::lock_guard lock(entry->mu);
+  std::unique_lock lock(entry->mu);
   Run* run = nullptr;
   if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok()) return;
+  if (!run->open()) {
+    // The parent closed while the child was starting; its close dropped the ChildInfo, so the
+    // policy it would have applied is applied here, without the parent's lock.
+    lock.unlock();
+    if (child_run_id.empty()) return;
+    v1::ChildInfo started = intent;
+    started.set_run_id(child_run_id);
+    apply_parent_close_policy(parent.ns, started, parent.workflow_id);
+    return;
+  }
   auto* children = run->ms.mutable_children();
   auto it = children->find(initiated_id);
   if (it == children->end() || !it->second.run_id().empty()) return;
   v1::ChildInfo& child = it->second;
-  if (!run->open()) return;  // the parent closed meanwhile: its close policy covered the child
   if (!status.ok() && status.code() == StatusCode::kUnavailable) return;  // persistence trouble: recovery redoes it
   Mutation m(*this, entry, *run);
   if (status.ok()) {
@@ -214,6 +226,83 @@ void Engine::apply_parent_close_policy(const std::string& ns, const v1::ChildInf
     terminate_run(m, "by parent close policy", nullptr, parent_id);
   }
   commit(m, nullptr);
+}
+
+bool Engine::find_child(const persistence::RunKey& parent, int64_t initiated_id, v1::ChildInfo* out) {
+  auto entry = entry_for(parent.ns, parent.workflow_id);
+  std::lock_guard lock(entry->mu);
+  Run* run = nullptr;
+  if (!find_run(*entry, parent.ns, parent.workflow_id, parent.run_id, &run).ok() || !run->open()) return false;
+  auto it = run->ms.children().find(initiated_id);
+  if (it == run->ms.children().end()) return false;
+  *out = it->second;
+  return true;
+}
+
+bool Engine::read_event(const persistence::RunKey& key, int64_t event_id, HistoryEvent* out) {
+  std::vector<std::string> events;
+  return store_.read_history(key, event_id, event_id, 1, &events).ok() && !events.empty() &&
+         out->ParseFromString(events.front());
+}
+
+void Engine::reconcile_child(const persistence::RunKey& parent, int64_t initiated_id) {
+  v1::ChildInfo child;
+  if (!find_child(parent, initiated_id, &child) || child.run_id().empty()) return;
+  const std::string& ns = child.namespace_().empty() ? parent.ns : child.namespace_();
+  v1::ExecutionInfo info;
+  HistoryEvent close_event;
+  {
+    auto entry = entry_for(ns, child.workflow_id());
+    std::lock_guard lock(entry->mu);
+    Run* run = nullptr;
+    // The chain's newest run is the workflow id's current one: a close that continues the
+    // chain makes its successor current in the same commit. (Were the id reused by an
+    // unrelated start in the instant between the child's close and its report, the chain's
+    // last run could not be found this way; that start would have to race a crash.)
+    if (!find_run(*entry, ns, child.workflow_id(), "", &run).ok() || !started_by(run->ms.info(), parent, initiated_id))
+      return;
+    // Only a durable close is reported; one still in flight reports itself after its commit.
+    const int64_t close_id = run->committed_close_event_id;
+    if (close_id == 0) return;
+    info = run->ms.info();
+    if (!read_event({ns, info.workflow_id(), info.run_id()}, close_id, &close_event)) return;
+  }
+  notify_parent(info, close_event);
+}
+
+void Engine::enforce_parent_close(const persistence::RunKey& child) {
+  v1::ExecutionInfo info;
+  {
+    auto entry = entry_for(child.ns, child.workflow_id);
+    std::lock_guard lock(entry->mu);
+    Run* run = nullptr;
+    if (!find_run(*entry, child.ns, child.workflow_id, child.run_id, &run).ok() || !run->open()) return;
+    info = run->ms.info();
+  }
+  if (!info.has_parent_execution()) return;
+  const std::string& parent_ns = info.parent_namespace();
+  const auto& parent = info.parent_execution();
+  v1::ChildInfo policy_target;
+  {
+    auto entry = entry_for(parent_ns, parent.workflow_id());
+    std::lock_guard lock(entry->mu);
+    Run* run = nullptr;
+    // A parent deleted by retention leaves no record of the policy: the child is left alone.
+    if (!find_run(*entry, parent_ns, parent.workflow_id(), parent.run_id(), &run).ok()) return;
+    if (run->open() || run->committed_close_event_id == 0) return;  // it applies the policy when it closes
+    // The close dropped the parent's ChildInfo; the policy is also in its Initiated event.
+    HistoryEvent initiated;
+    if (!read_event({parent_ns, parent.workflow_id(), parent.run_id()}, info.parent_initiated_event_id(), &initiated) ||
+        initiated.event_type() != enums::EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+      return;
+    }
+    policy_target.set_parent_close_policy(
+        initiated.start_child_workflow_execution_initiated_event_attributes().parent_close_policy());
+  }
+  policy_target.set_namespace_(info.namespace_());
+  policy_target.set_workflow_id(info.workflow_id());
+  policy_target.set_run_id(info.first_execution_run_id());
+  apply_parent_close_policy(parent_ns, policy_target, parent.workflow_id());
 }
 
 void Engine::deliver_external(const persistence::RunKey& source, int64_t initiated_id) {

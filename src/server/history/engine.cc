@@ -127,8 +127,16 @@ void Engine::rearm_run(Run& run, Effects& effects) {
   // Cross-workflow steps a crash interrupted are redone (they are idempotent).
   persistence::RunKey key{info.namespace_(), info.workflow_id(), info.run_id()};
   for (const auto& [id, child] : ms.children()) {
-    if (child.run_id().empty()) effects.followups.push_back([this, key, id = id] { start_child(key, id); });
+    if (child.run_id().empty()) {
+      effects.followups.push_back([this, key, id = id] { start_child(key, id); });
+    } else {  // its close may have been durable before the crash, and this run's record of it not
+      effects.followups.push_back([this, key, id = id] { reconcile_child(key, id); });
+    }
   }
+  // A child whose parent closed: the crash may have cut the close policy's step, or the
+  // child's start may have raced with the close.
+  if (run.open() && info.has_parent_execution())
+    effects.followups.push_back([this, key] { enforce_parent_close(key); });
   for (const auto& [id, request] : ms.external_requests()) {
     effects.followups.push_back([this, key, id = id] { deliver_external(key, id); });
   }

@@ -154,10 +154,19 @@ class Engine {
   // ---- Cross-workflow steps (children.cc), run after the initiating commit ----
   void start_child(const persistence::RunKey& parent, int64_t initiated_id);
   void deliver_external(const persistence::RunKey& source, int64_t initiated_id);
-  // Records the final close of a child's chain on its parent.
+  // Records the final close of a child's chain on its parent. Idempotent: the parent forgets
+  // the child (ChildInfo) in the same commit.
   void notify_parent(const stead::server::v1::ExecutionInfo& child, const temporal::api::history::v1::HistoryEvent& close_event);
+  // Terminates or cancels the open run of `child`'s chain (child.run_id = its first run).
+  // Idempotent.
   void apply_parent_close_policy(const std::string& ns, const stead::server::v1::ChildInfo& child,
                                  const std::string& parent_id);
+  // Recovery of the steps a crash can cut between a child's commit and its parent's:
+  // reconcile_child delivers the durable close of a started child its open parent never
+  // recorded; enforce_parent_close applies the close policy of a closed parent to a child
+  // still open (a start that raced with the close, or a policy step lost in the crash).
+  void reconcile_child(const persistence::RunKey& parent, int64_t initiated_id);
+  void enforce_parent_close(const persistence::RunKey& child);
 
   const Config& config() const { return config_; }
   const timers::Clock& clock() const { return clock_; }
@@ -251,8 +260,14 @@ class Engine {
                        Reply<UpdateResult> reply);
   void attach_updates(Run& run, wsv1::PollWorkflowTaskQueueResponse* response);
   static bool has_undelivered_updates(const Run& run);
-  void record_child_started(const persistence::RunKey& parent, int64_t initiated_id, const std::string& child_run_id,
-                            const Status& status);
+  // Copies the ChildInfo `initiated_id` of `parent` if that run is open and has it.
+  bool find_child(const persistence::RunKey& parent, int64_t initiated_id, stead::server::v1::ChildInfo* out);
+  // Reads one durable event; false when it is not (yet) in the store.
+  bool read_event(const persistence::RunKey& key, int64_t event_id, temporal::api::history::v1::HistoryEvent* out);
+  // Records a child's start (or its failure) on the parent; when the parent closed meanwhile,
+  // applies `intent`'s close policy to the child instead.
+  void record_child_started(const persistence::RunKey& parent, const stead::server::v1::ChildInfo& intent,
+                            const std::string& child_run_id, const Status& status);
 
   // Queries: attach buffered ones to a starting workflow task, deliver answers from a
   // completion, and send the rest as standalone query tasks when no workflow task will come.
