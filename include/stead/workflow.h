@@ -301,9 +301,17 @@ class CancellationScope {
   bool is_cancelled() const { return workflow::detail::scope_cancelled(*state_); }
 
   // Runs `body` with this scope current: the operations it starts belong to this scope.
+  // The task holds its own handle on the scope: it may outlive this CancellationScope object.
   template <class T>
   Task<T> run(Task<T> body) const {
-    auto scope = state_;
+    return run_in(state_, std::move(body));
+  }
+
+ private:
+  // A static coroutine so that the scope handle lives in the coroutine frame: a member coroutine
+  // would read `this` on first resume, after a temporary CancellationScope is gone.
+  template <class T>
+  static Task<T> run_in(std::shared_ptr<workflow::detail::ScopeState> scope, Task<T> body) {
     auto previous = workflow::detail::enter_scope(scope);
     if constexpr (std::is_void_v<T>) {
       try {
@@ -326,7 +334,6 @@ class CancellationScope {
     }
   }
 
- private:
   explicit CancellationScope(std::shared_ptr<workflow::detail::ScopeState> state) : state_(std::move(state)) {}
   std::shared_ptr<workflow::detail::ScopeState> state_;
 };
