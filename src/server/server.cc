@@ -206,7 +206,6 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   config.max_concurrent_long_polls = options.max_concurrent_long_polls;
   if (Status s = server::apply_dynamic_config(options.dynamic_config, &config, &impl->warnings); !s.ok())
     throw std::runtime_error(s.message());
-  for (const auto& warning : impl->warnings) STEAD_LOG(kWarn) << warning;
 
   if (Status s = server::persistence::open_sqlite_store(options.db_filename, &impl->store); !s.ok())
     throw std::runtime_error("cannot open database " + options.db_filename + ": " + s.ToString());
