@@ -1,6 +1,7 @@
 #include "server/dynamic_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -15,6 +16,11 @@ std::string unquote(std::string v) {
   size_t i = 0;
   while (i < v.size() && (v[i] == ' ' || v[i] == '"')) ++i;
   return v.substr(i);
+}
+
+std::string lowercase(std::string v) {
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v;
 }
 
 bool parse_int(const std::string& v, int64_t* out) {
@@ -89,7 +95,7 @@ Status apply_dynamic_config(const std::vector<std::pair<std::string, std::string
                                 [&](const FixedKey& k) { return key == k.key; });
       if (fixed == std::end(kFixedKeys)) {
         warnings->push_back("dynamic config key " + key + " is not honoured by Stead (ignored)");
-      } else if (value != fixed->stead_value) {
+      } else if (lowercase(value) != fixed->stead_value) {
         warnings->push_back("dynamic config key " + key + "=" + value + " is not honoured: Stead always behaves as " +
                             key + "=" + fixed->stead_value + " (ignored)");
       }

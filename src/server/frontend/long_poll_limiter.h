@@ -22,23 +22,25 @@ namespace stead::server::frontend {
 class LongPollLimiter {
  public:
   // `limit` <= 0 refuses every long poll (as Temporal does for 0).
-  explicit LongPollLimiter(int limit) : limit_(limit) {}
+  explicit LongPollLimiter(int limit) : limit_(limit), counts_(std::make_shared<Counts>()) {}
 
   // A slot for one call of `method` in namespace `ns`, released when the last copy of the
-  // returned handle is destroyed. RESOURCE_EXHAUSTED (with a ResourceExhaustedFailure detail:
-  // cause CONCURRENT_LIMIT, scope NAMESPACE) when `limit` calls already hold one.
+  // returned handle is destroyed (which may happen after the limiter is gone).
+  // RESOURCE_EXHAUSTED (with a ResourceExhaustedFailure detail: cause CONCURRENT_LIMIT, scope
+  // NAMESPACE) when `limit` calls already hold one.
   Status acquire(const std::string& ns, const std::string& method, std::shared_ptr<void>* slot);
 
-  int limit() const { return limit_; }
   // Slots held now for (ns, method); for tests.
   int in_use(const std::string& ns, const std::string& method) const;
 
  private:
-  void release(const std::string& key);
+  struct Counts {
+    std::mutex mu;
+    std::unordered_map<std::string, int> in_use;  // "ns/method" -> slots; guarded by mu
+  };
 
   const int limit_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, int> in_use_;  // "ns/method" -> slots; guarded by mu_
+  const std::shared_ptr<Counts> counts_;  // shared with the slots handed out
 };
 
 }  // namespace stead::server::frontend
