@@ -320,19 +320,31 @@ TEST_F(BadInputTest, TwentyThousandCharacterIdsGetAShortErrorAndSpareTheChannel)
 }
 
 TEST_F(BadInputTest, HugeMetadataIsRefusedAndTheServerKeepsServing) {
+  // gRPC refuses request headers above its 8 KiB limit and closes that connection (its HPACK
+  // state is lost), so the offender gets a channel of its own: a private subchannel pool
+  // keeps it off the connection the other tests share.
+  auto own_channel = [] {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return wsv1::WorkflowService::NewStub(
+        grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(), args));
+  };
+  auto offender = own_channel();
   grpc::ClientContext ctx;
   ctx.set_deadline(system_clock::now() + seconds(30));
   ctx.AddMetadata("x-huge", std::string(100 * 1024, 'h'));
   wsv1::GetSystemInfoRequest request;
   wsv1::GetSystemInfoResponse response;
-  grpc::Status status = stub_->GetSystemInfo(&ctx, request, &response);
-  EXPECT_FALSE(status.ok());
+  grpc::Status status = offender->GetSystemInfo(&ctx, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
   EXPECT_LT(status.error_message().size(), kShort);
-  // TearDown checks the same channel; a new one works too.
-  auto fresh = wsv1::WorkflowService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  // A new connection is served (TearDown checks the shared channel). The offender's own
+  // connection may still be closing, so a call on it could fail with UNAVAILABLE, which
+  // clients retry.
   grpc::ClientContext again;
   again.set_deadline(system_clock::now() + seconds(30));
-  EXPECT_TRUE(fresh->GetSystemInfo(&again, request, &response).ok());
+  grpc::Status fresh = own_channel()->GetSystemInfo(&again, request, &response);
+  EXPECT_TRUE(fresh.ok()) << fresh.error_code() << " " << fresh.error_message();
 }
 
 // ---------------------------------------------------------------- durations
@@ -429,7 +441,7 @@ TEST_F(BadInputTest, ThousandYearCommandTimeoutsAreCappedInHistory) {
   ASSERT_EQ(described.pending_activities_size(), 1);
 }
 
-TEST_F(BadInputTest, NegativeCommandDurationsFailTheWorkflowTaskWithTheirCause) {
+TEST_F(BadInputTest, BadCommandDurationsAndIdsFailTheWorkflowTaskWithTheirCause) {
   struct Case {
     std::string suffix;
     command::Command command;
@@ -443,6 +455,8 @@ TEST_F(BadInputTest, NegativeCommandDurationsFailTheWorkflowTaskWithTheirCause) 
        enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "HeartbeatTimeout"},
       {"nanos", schedule_activity("a", duration(10, 1'500'000'000)),
        enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "StartToCloseTimeout"},
+      {"timer-id", start_timer(std::string(20'000, 't'), duration(10)),
+       enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "TimerId exceeds length limit."},
   };
   for (const auto& c : cases) {
     // A queue per case: the failed task of one case is retried on its queue.

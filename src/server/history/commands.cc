@@ -138,6 +138,8 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
   for (const auto& [id, activity] : ms.activities()) activity_ids.insert(activity.activity_id());
   std::set<std::string> timer_ids;
   for (const auto& [id, timer] : ms.timers()) timer_ids.insert(id);
+  // Ids in commands have the same limit as in requests (Temporal's limit.maxIDLength).
+  auto too_long = [&](const std::string& id) { return id.size() > config.max_id_length; };
 
   for (auto& c : *commands) {
     if (is_closing(c.command_type())) result.closes_workflow = true;
@@ -148,6 +150,9 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto attrs = c.schedule_activity_task_command_attributes();
         if (attrs.activity_id().empty()) return invalid(bad, "ActivityId is not set.");
         if (attrs.activity_type().name().empty()) return invalid(bad, "ActivityType is not set.");
+        if (too_long(attrs.activity_id())) return invalid(bad, "ActivityId exceeds length limit.");
+        if (too_long(attrs.activity_type().name())) return invalid(bad, "ActivityType exceeds length limit.");
+        if (too_long(attrs.task_queue().name())) return invalid(bad, "TaskQueue exceeds length limit.");
         if (!activity_ids.insert(attrs.activity_id()).second)
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
                          "Activity ID already in use: " + attrs.activity_id());
@@ -165,6 +170,7 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto& attrs = *c.mutable_start_timer_command_attributes();
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES;
         if (attrs.timer_id().empty()) return invalid(bad, "TimerId is not set.");
+        if (too_long(attrs.timer_id())) return invalid(bad, "TimerId exceeds length limit.");
         if (attrs.has_start_to_fire_timeout()) {
           Status s = validate_and_cap(attrs.mutable_start_to_fire_timeout(), "StartToFireTimeout on StartTimerCommand");
           if (!s.ok()) return invalid(bad, s.message());
@@ -216,6 +222,9 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES;
         if (attrs.workflow_id().empty()) return invalid(bad, "Required field WorkflowId is not set.");
         if (attrs.workflow_type().name().empty()) return invalid(bad, "Required field WorkflowType is not set.");
+        if (too_long(attrs.workflow_id())) return invalid(bad, "WorkflowId exceeds length limit.");
+        if (too_long(attrs.workflow_type().name())) return invalid(bad, "WorkflowType exceeds length limit.");
+        if (too_long(attrs.task_queue().name())) return invalid(bad, "TaskQueue exceeds length limit.");
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(bad, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.");
         Status s = Status::Ok();
@@ -240,6 +249,8 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES;
         if (attrs.execution().workflow_id().empty()) return invalid(bad, "WorkflowId is not set.");
         if (attrs.signal_name().empty()) return invalid(bad, "SignalName is not set.");
+        if (too_long(attrs.execution().workflow_id())) return invalid(bad, "WorkflowId exceeds length limit.");
+        if (too_long(attrs.signal_name())) return invalid(bad, "SignalName exceeds length limit.");
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_INPUT_SIZE, "Signal input exceeds size limit.");
         break;

@@ -33,15 +33,17 @@ Status already_started(const std::string& message, const v1::ExecutionInfo& exis
 
 Status validate_start(wsv1::StartWorkflowExecutionRequest* request, const Config& config) {
   auto& r = *request;
+  // The frontend checked the lengths of a client's request already; a child's start (from a
+  // workflow command) is checked here. Same messages as frontend/id_limits.h.
+  auto too_long = [&](const std::string& value) { return value.size() > config.max_id_length; };
   if (r.workflow_id().empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
-  if (r.workflow_id().size() > config.max_id_length) return Status::InvalidArgument("WorkflowId exceeds length limit.");
+  if (too_long(r.workflow_id())) return Status::InvalidArgument("WorkflowId length exceeds limit.");
   if (r.workflow_type().name().empty()) return Status::InvalidArgument("WorkflowType is not set on request.");
-  if (r.workflow_type().name().size() > config.max_id_length)
-    return Status::InvalidArgument("WorkflowType exceeds length limit.");
+  if (too_long(r.workflow_type().name())) return Status::InvalidArgument("WorkflowType length exceeds limit.");
   if (!r.has_task_queue()) return Status::InvalidArgument("taskQueue is not set");
   if (r.task_queue().name().empty()) return Status::InvalidArgument("missing task queue name");
-  if (r.task_queue().name().size() > config.max_id_length) return Status::InvalidArgument("TaskQueue exceeds length limit.");
-  if (r.request_id().size() > config.max_id_length) return Status::InvalidArgument("RequestId exceeds length limit.");
+  if (too_long(r.task_queue().name())) return Status::InvalidArgument("TaskQueue length exceeds limit.");
+  if (too_long(r.request_id())) return Status::InvalidArgument("RequestId length exceeds limit.");
   if (r.has_workflow_execution_timeout())
     STEAD_RETURN_IF_ERROR(validate_and_cap(r.mutable_workflow_execution_timeout(), "WorkflowExecutionTimeout"));
   if (r.has_workflow_run_timeout())
