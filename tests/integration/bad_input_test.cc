@@ -39,7 +39,7 @@ google::protobuf::Duration duration(int64_t seconds, int32_t nanos = 0) {
   return d;
 }
 
-class BadInputTest : public ::testing::Test {
+class GrpcBadInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = Server::start({.port = 0}).release();
@@ -157,9 +157,9 @@ class BadInputTest : public ::testing::Test {
   static wsv1::WorkflowService::Stub* stub_;
 };
 
-Server* BadInputTest::server_ = nullptr;
-std::shared_ptr<grpc::Channel>* BadInputTest::channel_ = nullptr;
-wsv1::WorkflowService::Stub* BadInputTest::stub_ = nullptr;
+Server* GrpcBadInputTest::server_ = nullptr;
+std::shared_ptr<grpc::Channel>* GrpcBadInputTest::channel_ = nullptr;
+wsv1::WorkflowService::Stub* GrpcBadInputTest::stub_ = nullptr;
 
 command::Command start_timer(const std::string& id, const google::protobuf::Duration& d) {
   command::Command c;
@@ -183,7 +183,7 @@ command::Command schedule_activity(const std::string& id, const google::protobuf
 
 // ---------------------------------------------------------------- malformed messages
 
-TEST_F(BadInputTest, RandomBytesAreRefusedWithAShortStatus) {
+TEST_F(GrpcBadInputTest, RandomBytesAreRefusedWithAShortStatus) {
   const std::vector<std::string> methods = {"StartWorkflowExecution", "PollWorkflowTaskQueue",
                                             "SignalWorkflowExecution", "RespondWorkflowTaskCompleted",
                                             "DescribeWorkflowExecution", "QueryWorkflow"};
@@ -204,7 +204,7 @@ TEST_F(BadInputTest, RandomBytesAreRefusedWithAShortStatus) {
   }
 }
 
-TEST_F(BadInputTest, AnEmptyMessageIsARequestWithNothingSet) {
+TEST_F(GrpcBadInputTest, AnEmptyMessageIsARequestWithNothingSet) {
   grpc::Status status = raw_call("StartWorkflowExecution", "");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "Namespace is empty.");
@@ -217,7 +217,7 @@ TEST_F(BadInputTest, AnEmptyMessageIsARequestWithNothingSet) {
   EXPECT_FALSE(info.server_version().empty());
 }
 
-TEST_F(BadInputTest, UnknownFieldsAreIgnored) {
+TEST_F(GrpcBadInputTest, UnknownFieldsAreIgnored) {
   wsv1::DescribeNamespaceRequest request;
   request.set_namespace_("default");
   std::string bytes = request.SerializeAsString();
@@ -230,7 +230,7 @@ TEST_F(BadInputTest, UnknownFieldsAreIgnored) {
   EXPECT_EQ(described.namespace_info().name(), "default");
 }
 
-TEST_F(BadInputTest, InvalidUtf8InAStringFieldFailsParsing) {
+TEST_F(GrpcBadInputTest, InvalidUtf8InAStringFieldFailsParsing) {
   // proto3 `string` fields must hold UTF-8; protobuf's parser rejects the message.
   std::string bytes = std::string("\x0A\x07", 2) + "default" + std::string("\x12\x03\xFF\xFE\x80", 5);
   grpc::Status status = raw_call("DescribeWorkflowExecution", bytes);  // field 2: execution (a message)
@@ -242,7 +242,7 @@ TEST_F(BadInputTest, InvalidUtf8InAStringFieldFailsParsing) {
 
 // ---------------------------------------------------------------- oversized input
 
-TEST_F(BadInputTest, HundredKilobyteStringsAreRefusedNamingTheField) {
+TEST_F(GrpcBadInputTest, HundredKilobyteStringsAreRefusedNamingTheField) {
   const std::string big(100 * 1024, 'a');
   grpc::Status status = start(start_request(big));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -268,7 +268,7 @@ TEST_F(BadInputTest, HundredKilobyteStringsAreRefusedNamingTheField) {
   EXPECT_EQ(status.error_message(), "TaskQueue length exceeds limit.");
 }
 
-TEST_F(BadInputTest, TwentyThousandCharacterIdsGetAShortErrorAndSpareTheChannel) {
+TEST_F(GrpcBadInputTest, TwentyThousandCharacterIdsGetAShortErrorAndSpareTheChannel) {
   // A worker's long poll is in flight on the same channel while the bad calls are answered.
   grpc::CompletionQueue cq;
   grpc::ClientContext poll_ctx;
@@ -319,7 +319,7 @@ TEST_F(BadInputTest, TwentyThousandCharacterIdsGetAShortErrorAndSpareTheChannel)
   EXPECT_EQ(polled.workflow_execution().workflow_id(), "wf-" + name());
 }
 
-TEST_F(BadInputTest, HugeMetadataIsRefusedAndTheServerKeepsServing) {
+TEST_F(GrpcBadInputTest, HugeMetadataIsRefusedAndTheServerKeepsServing) {
   // gRPC refuses request headers above its 8 KiB limit and closes that connection (its HPACK
   // state is lost), so the offender gets a channel of its own: a private subchannel pool
   // keeps it off the connection the other tests share.
@@ -349,7 +349,7 @@ TEST_F(BadInputTest, HugeMetadataIsRefusedAndTheServerKeepsServing) {
 
 // ---------------------------------------------------------------- durations
 
-TEST_F(BadInputTest, ThousandYearTimeoutsAndDelaysAreCappedAtAHundredYears) {
+TEST_F(GrpcBadInputTest, ThousandYearTimeoutsAndDelaysAreCappedAtAHundredYears) {
   const std::string id = "wf-" + name();
   auto r = start_request(id);
   *r.mutable_workflow_start_delay() = duration(1000 * kYear);
@@ -376,7 +376,7 @@ TEST_F(BadInputTest, ThousandYearTimeoutsAndDelaysAreCappedAtAHundredYears) {
   EXPECT_EQ(poll_task().workflow_execution().workflow_id(), id + "-next");
 }
 
-TEST_F(BadInputTest, InvalidDurationsAreInvalidArgumentNamingTheField) {
+TEST_F(GrpcBadInputTest, InvalidDurationsAreInvalidArgumentNamingTheField) {
   struct Case {
     const char* field;
     std::function<void(wsv1::StartWorkflowExecutionRequest*)> set;
@@ -417,7 +417,7 @@ TEST_F(BadInputTest, InvalidDurationsAreInvalidArgumentNamingTheField) {
   EXPECT_EQ(described.config().workflow_execution_retention_ttl().seconds(), kHundredYears);
 }
 
-TEST_F(BadInputTest, ThousandYearCommandTimeoutsAreCappedInHistory) {
+TEST_F(GrpcBadInputTest, ThousandYearCommandTimeoutsAreCappedInHistory) {
   const std::string id = "wf-" + name();
   ASSERT_TRUE(start(start_request(id)).ok());
   auto task = poll_task();
@@ -441,7 +441,7 @@ TEST_F(BadInputTest, ThousandYearCommandTimeoutsAreCappedInHistory) {
   ASSERT_EQ(described.pending_activities_size(), 1);
 }
 
-TEST_F(BadInputTest, BadCommandDurationsAndIdsFailTheWorkflowTaskWithTheirCause) {
+TEST_F(GrpcBadInputTest, BadCommandDurationsAndIdsFailTheWorkflowTaskWithTheirCause) {
   struct Case {
     std::string suffix;
     command::Command command;
