@@ -181,6 +181,15 @@ command::Command schedule_activity(const std::string& id, const google::protobuf
   return c;
 }
 
+command::Command continue_as_new(const google::protobuf::Duration& run_timeout) {
+  command::Command c;
+  c.set_command_type(enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION);
+  auto* a = c.mutable_continue_as_new_workflow_execution_command_attributes();
+  a->mutable_workflow_type()->set_name("BadInput");
+  *a->mutable_workflow_run_timeout() = run_timeout;
+  return c;
+}
+
 // ---------------------------------------------------------------- malformed messages
 
 TEST_F(GrpcBadInputTest, RandomBytesAreRefusedWithAShortStatus) {
@@ -455,6 +464,8 @@ TEST_F(GrpcBadInputTest, BadCommandDurationsAndIdsFailTheWorkflowTaskWithTheirCa
        enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "HeartbeatTimeout"},
       {"nanos", schedule_activity("a", duration(10, 1'500'000'000)),
        enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "StartToCloseTimeout"},
+      {"continue-as-new", continue_as_new(duration(-1)), enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES,
+       "WorkflowRunTimeout on ContinueAsNewWorkflowExecutionCommand"},
       {"timer-id", start_timer(std::string(20'000, 't'), duration(10)),
        enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "TimerId exceeds length limit."},
   };

@@ -1,6 +1,8 @@
 #include "server/history/commands.h"
 
+#include <initializer_list>
 #include <set>
+#include <string>
 
 #include "common/client_duration.h"
 #include "common/retry_policy.h"
@@ -28,6 +30,22 @@ CommandValidation invalid(enums::WorkflowTaskFailedCause cause, std::string mess
   v.cause = cause;
   v.message = std::move(message);
   return v;
+}
+
+// The durations of a workflow-starting command (nullptr: unset, left unset) validated and
+// capped, then its retry policy (nullptr: none) given defaults and validated.
+struct DurationField {
+  Duration* value;
+  const char* name;
+};
+Status validate_durations(const char* command, std::initializer_list<DurationField> fields,
+                          temporal::api::common::v1::RetryPolicy* policy) {
+  for (const auto& field : fields) {
+    if (field.value) STEAD_RETURN_IF_ERROR(validate_and_cap(field.value, std::string(field.name) + " on " + command));
+  }
+  if (!policy) return Status::Ok();
+  apply_retry_policy_defaults(policy);
+  return validate_retry_policy(policy);
 }
 
 bool is_closing(enums::CommandType type) {
@@ -200,20 +218,13 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES;
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(bad, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.");
-        Status s = Status::Ok();
-        if (s.ok() && attrs.has_workflow_run_timeout())
-          s = validate_and_cap(attrs.mutable_workflow_run_timeout(),
-                               "WorkflowRunTimeout on ContinueAsNewWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_workflow_task_timeout())
-          s = validate_and_cap(attrs.mutable_workflow_task_timeout(),
-                               "WorkflowTaskTimeout on ContinueAsNewWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_backoff_start_interval())
-          s = validate_and_cap(attrs.mutable_backoff_start_interval(),
-                               "BackoffStartInterval on ContinueAsNewWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_retry_policy()) {
-          apply_retry_policy_defaults(attrs.mutable_retry_policy());
-          s = validate_retry_policy(attrs.mutable_retry_policy());
-        }
+        Status s = validate_durations(
+            "ContinueAsNewWorkflowExecutionCommand",
+            {{attrs.has_workflow_run_timeout() ? attrs.mutable_workflow_run_timeout() : nullptr, "WorkflowRunTimeout"},
+             {attrs.has_workflow_task_timeout() ? attrs.mutable_workflow_task_timeout() : nullptr, "WorkflowTaskTimeout"},
+             {attrs.has_backoff_start_interval() ? attrs.mutable_backoff_start_interval() : nullptr,
+              "BackoffStartInterval"}},
+            attrs.has_retry_policy() ? attrs.mutable_retry_policy() : nullptr);
         if (!s.ok()) return invalid(bad, s.message());
         break;
       }
@@ -227,20 +238,13 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         if (too_long(attrs.task_queue().name())) return invalid(bad, "TaskQueue exceeds length limit.");
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(bad, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.");
-        Status s = Status::Ok();
-        if (s.ok() && attrs.has_workflow_execution_timeout())
-          s = validate_and_cap(attrs.mutable_workflow_execution_timeout(),
-                               "WorkflowExecutionTimeout on StartChildWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_workflow_run_timeout())
-          s = validate_and_cap(attrs.mutable_workflow_run_timeout(),
-                               "WorkflowRunTimeout on StartChildWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_workflow_task_timeout())
-          s = validate_and_cap(attrs.mutable_workflow_task_timeout(),
-                               "WorkflowTaskTimeout on StartChildWorkflowExecutionCommand");
-        if (s.ok() && attrs.has_retry_policy()) {
-          apply_retry_policy_defaults(attrs.mutable_retry_policy());
-          s = validate_retry_policy(attrs.mutable_retry_policy());
-        }
+        Status s = validate_durations(
+            "StartChildWorkflowExecutionCommand",
+            {{attrs.has_workflow_execution_timeout() ? attrs.mutable_workflow_execution_timeout() : nullptr,
+              "WorkflowExecutionTimeout"},
+             {attrs.has_workflow_run_timeout() ? attrs.mutable_workflow_run_timeout() : nullptr, "WorkflowRunTimeout"},
+             {attrs.has_workflow_task_timeout() ? attrs.mutable_workflow_task_timeout() : nullptr, "WorkflowTaskTimeout"}},
+            attrs.has_retry_policy() ? attrs.mutable_retry_policy() : nullptr);
         if (!s.ok()) return invalid(bad, s.message());
         break;
       }
