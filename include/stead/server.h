@@ -48,8 +48,13 @@ struct ServerOptions {
   // Custom search attributes to register in every namespace: {name, type} with type one of
   // Keyword, Text, Int, Double, Bool, Datetime, KeywordList (`--search-attribute NAME=TYPE`).
   std::vector<std::pair<std::string, std::string>> search_attributes{};
-  // Dynamic configuration (`--dynamic-config-value KEY=VALUE`). Unknown keys are accepted
-  // and reported in Server::warnings().
+  // Concurrent long polls per namespace and per method (task queue polls, history long
+  // polls, update polls, queries, updates); the call beyond it fails with RESOURCE_EXHAUSTED.
+  // Temporal's frontend.namespaceCount (default 1200), which `dynamic_config` overrides.
+  int max_concurrent_long_polls = 1200;
+  // Dynamic configuration (`--dynamic-config-value KEY=VALUE`, Temporal's key names). Keys
+  // Stead does not honour are accepted, logged as warnings at start and listed in
+  // Server::warnings(); README lists the honoured keys.
   std::vector<std::pair<std::string, std::string>> dynamic_config{};
   // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only, which
   // is a warning when `ip` is not a loopback address (the port has no authentication).

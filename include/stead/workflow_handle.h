@@ -90,6 +90,21 @@ struct ResultOptions {
   bool follow_runs = true;
 };
 
+// temporal.api.enums.v1.QueryRejectCondition (same values).
+enum class QueryRejectCondition : int {
+  kUnspecified = 0,          // the server's default: never reject
+  kNone = 1,                 // never reject
+  kNotOpen = 2,              // reject when the run is closed
+  kNotCompletedCleanly = 3,  // reject when the run is closed and did not complete successfully
+};
+
+struct QueryOptions {
+  // REQUIRED: the query handler's name.
+  std::string name{};
+  // When the server answers QueryRejectedError (with the run's status) instead of asking a worker.
+  QueryRejectCondition reject_condition = QueryRejectCondition::kUnspecified;
+};
+
 // temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage (same values).
 enum class UpdateStage : int { kUnspecified = 0, kAdmitted = 1, kAccepted = 2, kCompleted = 3 };
 
@@ -195,15 +210,22 @@ class WorkflowHandle {
   void signal(std::string_view name, std::vector<Payload> args, Callback<void> done) const;
 
   // Runs a query handler on a worker and converts its result. Throws QueryRejectedError
-  // (the run was closed and reject_condition says so; not used by default) and
+  // (options.reject_condition matched the run's status; never with the default options) and
   // QueryFailedError (the handler failed, or the workflow has no handler of that name).
+  //   handle.query<std::string>({.name = "status", .reject_condition = stead::QueryRejectCondition::kNotOpen});
+  template <class T, class... Args>
+    requires(PayloadConvertible<Args> && ...)
+  T query(const QueryOptions& options, const Args&... args) const {
+    auto payload =
+        wait_for<std::optional<Payload>>([&](auto done) { query(options, to_payloads(args...), std::move(done)); });
+    return from_optional_payload<T>(payload ? &*payload : nullptr);
+  }
   template <class T, class... Args>
     requires(PayloadConvertible<Args> && ...)
   T query(std::string_view name, const Args&... args) const {
-    auto payload =
-        wait_for<std::optional<Payload>>([&](auto done) { query(name, to_payloads(args...), std::move(done)); });
-    return from_optional_payload<T>(payload ? &*payload : nullptr);
+    return query<T>(QueryOptions{.name = std::string(name)}, args...);
   }
+  void query(const QueryOptions& options, std::vector<Payload> args, Callback<std::optional<Payload>> done) const;
   void query(std::string_view name, std::vector<Payload> args, Callback<std::optional<Payload>> done) const;
 
   // Sends an update and waits for its result. Throws WorkflowUpdateFailedError when the

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/log.h"
+#include "server/dynamic_config.h"
 #include "stead/server.h"
 
 namespace {
@@ -97,7 +98,12 @@ int main(int argc, char** argv) {
   start_dev->add_option("--sqlite-pragma", sqlite_pragmas, "Accepted for compatibility (Stead sets its own pragmas)");
   start_dev->add_option("--search-attribute", search_attributes,
                         "Custom search attribute NAME=TYPE to register in every namespace (repeatable)");
-  start_dev->add_option("--dynamic-config-value", dynamic_config, "Dynamic config KEY=VALUE (repeatable)");
+  std::string honoured;
+  for (auto key : stead::server::honoured_dynamic_config_keys())
+    honoured += (honoured.empty() ? "" : ", ") + std::string(key);
+  start_dev->add_option("--dynamic-config-value", dynamic_config,
+                        "Dynamic config KEY=VALUE (repeatable). Honoured: " + honoured +
+                            "; other keys are logged as ignored");
   // Files are checked by stead::Server::start, which names the file and the problem.
   start_dev->add_option("--tls-cert-path", tls.cert_path, "Serve gRPC over TLS with this PEM certificate chain");
   start_dev->add_option("--tls-key-path", tls.key_path, "PEM private key of --tls-cert-path");

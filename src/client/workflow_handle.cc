@@ -100,13 +100,19 @@ void WorkflowHandle::signal(std::string_view name, std::vector<Payload> args, Ca
 
 void WorkflowHandle::query(std::string_view name, std::vector<Payload> args,
                            Callback<std::optional<Payload>> done) const {
+  query(QueryOptions{.name = std::string(name)}, std::move(args), std::move(done));
+}
+
+void WorkflowHandle::query(const QueryOptions& options, std::vector<Payload> args,
+                           Callback<std::optional<Payload>> done) const {
   auto core = core_;
   auto request = capture_outcome([&] {
     QueryWorkflowRequest req;
     req.set_namespace_(core->ns());
     req.mutable_execution()->set_workflow_id(workflow_id_);
     req.mutable_execution()->set_run_id(target_run_id_);
-    req.mutable_query()->set_query_type(std::string(name));
+    req.mutable_query()->set_query_type(options.name);
+    req.set_query_reject_condition(static_cast<temporal::api::enums::v1::QueryRejectCondition>(options.reject_condition));
     if (!args.empty()) set_payloads(core->converter().encode(std::move(args)), req.mutable_query()->mutable_query_args());
     return req;
   });

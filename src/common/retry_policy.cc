@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/client_duration.h"
+
 namespace stead {
 
 using temporal::api::common::v1::RetryPolicy;
@@ -34,23 +36,30 @@ void apply_retry_policy_defaults(RetryPolicy* policy) {
   if (!has_duration(*policy, true)) *policy->mutable_initial_interval() = to_proto_duration(kDefaultInitialInterval);
   if (policy->backoff_coefficient() == 0) policy->set_backoff_coefficient(kDefaultBackoffCoefficient);
   if (!has_duration(*policy, false)) {
-    *policy->mutable_maximum_interval() =
-        to_proto_duration(from_proto(policy->initial_interval()) * kDefaultMaximumIntervalFactor);
+    // No more than the 100-year cap, and no overflow for an initial interval of centuries.
+    Duration initial = std::min<Duration>(from_proto(policy->initial_interval()),
+                                          kMaxClientDuration / kDefaultMaximumIntervalFactor);
+    *policy->mutable_maximum_interval() = to_proto_duration(initial * kDefaultMaximumIntervalFactor);
   }
 }
 
-Status validate_retry_policy(const RetryPolicy& policy) {
-  if (from_proto(policy.initial_interval()) < Duration::zero())
-    return Status::InvalidArgument("InitialInterval cannot be negative on retry policy.");
-  if (policy.backoff_coefficient() < 1)
+Status validate_retry_policy(RetryPolicy* policy) {
+  if (policy->has_initial_interval())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(policy->mutable_initial_interval(), "InitialInterval set on retry policy"));
+  if (policy->backoff_coefficient() < 1)
     return Status::InvalidArgument("BackoffCoefficient cannot be less than 1 on retry policy.");
-  if (from_proto(policy.maximum_interval()) < Duration::zero())
-    return Status::InvalidArgument("MaximumInterval cannot be negative on retry policy.");
-  if (has_duration(policy, false) && from_proto(policy.maximum_interval()) < from_proto(policy.initial_interval()))
+  if (policy->has_maximum_interval())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(policy->mutable_maximum_interval(), "MaximumInterval set on retry policy"));
+  const RetryPolicy& p = *policy;
+  if (has_duration(p, false) && from_proto(p.maximum_interval()) < from_proto(p.initial_interval()))
     return Status::InvalidArgument("MaximumInterval cannot be less than InitialInterval on retry policy.");
-  if (policy.maximum_attempts() < 0)
-    return Status::InvalidArgument("MaximumAttempts cannot be negative on retry policy.");
+  if (p.maximum_attempts() < 0) return Status::InvalidArgument("MaximumAttempts cannot be negative on retry policy.");
   return Status::Ok();
+}
+
+Status validate_retry_policy(const RetryPolicy& policy) {
+  RetryPolicy copy = policy;
+  return validate_retry_policy(&copy);
 }
 
 bool is_retryable_failure(const Failure& failure, const RetryPolicy& policy) {
@@ -85,13 +94,15 @@ RetryDecision next_retry(const RetryPolicy& policy, int32_t attempt, const Failu
   // A failure may dictate its own delay, overriding both the formula and the cap.
   Duration interval;
   if (failure.has_application_failure_info() && failure.application_failure_info().has_next_retry_delay()) {
-    interval = from_proto(failure.application_failure_info().next_retry_delay());
+    // It comes from a client: never negative, never beyond the 100-year cap.
+    interval = std::clamp<Duration>(from_proto(failure.application_failure_info().next_retry_delay()), Duration::zero(),
+                                    kMaxClientDuration);
   } else {
     double scaled = static_cast<double>(initial.count()) * std::pow(coefficient, std::max(0, attempt - 1));
     double cap = maximum > Duration::zero() ? static_cast<double>(maximum.count()) : scaled;
     interval = Duration(static_cast<Duration::rep>(std::min({scaled, cap, 9.0e18})));
   }
-  if (expiration && now + interval > *expiration) return {RetryState::RETRY_STATE_TIMEOUT};
+  if (expiration && add_saturating(now, interval) > *expiration) return {RetryState::RETRY_STATE_TIMEOUT};
   return {RetryState::RETRY_STATE_IN_PROGRESS, interval};
 }
 

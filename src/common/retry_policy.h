@@ -18,6 +18,9 @@ namespace stead {
 void apply_retry_policy_defaults(temporal::api::common::v1::RetryPolicy* policy);
 
 // INVALID_ARGUMENT with a message naming the bad field, after defaults were applied.
+// Intervals are checked and capped as client durations (common/client_duration.h).
+Status validate_retry_policy(temporal::api::common::v1::RetryPolicy* policy);
+// The same check on a copy (nothing is capped).
 Status validate_retry_policy(const temporal::api::common::v1::RetryPolicy& policy);
 
 // Whether `failure` may be retried under `policy` (ignores attempts and time).

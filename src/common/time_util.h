@@ -1,7 +1,13 @@
 // Conversions between std::chrono and google.protobuf.{Timestamp,Duration}.
+//
+// Conversions from protos saturate instead of overflowing (a proto holds 10,000 years, a
+// nanosecond count about 292), and deadlines are computed with add_saturating, so no stored
+// value can wrap around. Values from clients are first checked by common/client_duration.h.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/timestamp.pb.h>
@@ -23,9 +29,18 @@ inline google::protobuf::Timestamp to_proto(TimePoint t) {
   return ts;
 }
 
+namespace detail {
+// seconds + nanos as nanoseconds, clamped to what int64 nanoseconds can hold.
+inline Duration saturating_nanos(int64_t seconds, int32_t nanos) {
+  constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  if (seconds > kLimit) return Duration::max();
+  if (seconds < -kLimit) return Duration::min();
+  return std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos);
+}
+}  // namespace detail
+
 inline TimePoint from_proto(const google::protobuf::Timestamp& ts) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(detail::saturating_nanos(ts.seconds(), ts.nanos())));
 }
 
 inline google::protobuf::Duration to_proto_duration(Duration d) {
@@ -35,8 +50,19 @@ inline google::protobuf::Duration to_proto_duration(Duration d) {
   return out;
 }
 
-inline Duration from_proto(const google::protobuf::Duration& d) {
-  return std::chrono::seconds(d.seconds()) + std::chrono::nanoseconds(d.nanos());
+inline Duration from_proto(const google::protobuf::Duration& d) { return detail::saturating_nanos(d.seconds(), d.nanos()); }
+
+// t + d, clamped to TimePoint's range: the deadline arithmetic of the server.
+inline TimePoint add_saturating(TimePoint t, Duration d) {
+  using Rep = TimePoint::duration::rep;
+  Rep base = t.time_since_epoch().count();
+  Rep delta = std::chrono::duration_cast<TimePoint::duration>(d).count();
+  if (delta > 0 && base > std::numeric_limits<Rep>::max() - delta) return TimePoint::max();
+  if (delta < 0 && base < std::numeric_limits<Rep>::min() - delta) return TimePoint::min();
+  return TimePoint(TimePoint::duration(base + delta));
+}
+inline TimePoint add_saturating(TimePoint t, const google::protobuf::Duration& d) {
+  return add_saturating(t, from_proto(d));
 }
 
 inline int64_t to_unix_millis(TimePoint t) {

@@ -203,6 +203,7 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   impl->warnings = std::move(tls_warnings);
 
   server::history::Config config;
+  config.max_concurrent_long_polls = options.max_concurrent_long_polls;
   if (Status s = server::apply_dynamic_config(options.dynamic_config, &config, &impl->warnings); !s.ok())
     throw std::runtime_error(s.message());
 

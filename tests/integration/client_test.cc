@@ -347,6 +347,29 @@ TEST_F(ClientTest, QueriesReturnTheHandlersAnswer) {
   handle.terminate();
 }
 
+TEST_F(ClientTest, QueryRejectConditionRejectsClosedRuns) {
+  auto terminated = client().start_workflow("Wait", options("-t"));
+  EXPECT_EQ(terminated.query<std::string>("status"), "waiting");  // answered while it runs
+  terminated.terminate();
+  try {
+    terminated.query<std::string>({.name = "status", .reject_condition = QueryRejectCondition::kNotOpen});
+    FAIL() << "expected QueryRejectedError";
+  } catch (const QueryRejectedError& e) {
+    EXPECT_EQ(e.status(), WorkflowExecutionStatus::kTerminated);
+  }
+  try {
+    terminated.query<std::string>({.name = "status", .reject_condition = QueryRejectCondition::kNotCompletedCleanly});
+    FAIL() << "expected QueryRejectedError";
+  } catch (const QueryRejectedError& e) {
+    EXPECT_EQ(e.status(), WorkflowExecutionStatus::kTerminated);
+  }
+  // A run that completed is still queried under NOT_COMPLETED_CLEANLY.
+  client().execute_workflow<std::string>("Echo", std::string("done"), options("-c"));
+  auto completed = client().get_workflow_handle("wf-" + name_ + "-c");
+  EXPECT_EQ(completed.query<std::string>({.name = "status", .reject_condition = QueryRejectCondition::kNotCompletedCleanly}),
+            "waiting");
+}
+
 TEST_F(ClientTest, UpdatesReturnResultsAndRejectionsThrow) {
   auto handle = client().start_workflow("Wait", options());
   EXPECT_EQ(handle.execute_update<int>("add", 41), 42);

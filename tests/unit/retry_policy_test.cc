@@ -106,9 +106,9 @@ TEST(RetryPolicyValidation, EachBadFieldIsNamed) {
   negative_attempts.set_maximum_attempts(-1);
 
   const InvalidCase cases[] = {
-      {"negative initial", negative_initial, "InitialInterval cannot be negative on retry policy."},
+      {"negative initial", negative_initial, "Invalid InitialInterval set on retry policy: negative duration."},
       {"coefficient < 1", small_coefficient, "BackoffCoefficient cannot be less than 1 on retry policy."},
-      {"negative maximum", negative_maximum, "MaximumInterval cannot be negative on retry policy."},
+      {"negative maximum", negative_maximum, "Invalid MaximumInterval set on retry policy: negative duration."},
       {"maximum < initial", maximum_below_initial,
        "MaximumInterval cannot be less than InitialInterval on retry policy."},
       {"negative attempts", negative_attempts, "MaximumAttempts cannot be negative on retry policy."},

@@ -6,15 +6,38 @@
 
 namespace stead::server::frontend {
 
+std::string truncate_status_message(const std::string& message) {
+  if (message.size() <= kMaxStatusMessageBytes) return message;
+  size_t cut = kMaxStatusMessageBytes - kTruncatedMarker.size();
+  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+  return message.substr(0, cut) + std::string(kTruncatedMarker);
+}
+
+namespace {
+// Bytes of `message` in grpc-message, which percent-encodes all but printable ASCII.
+size_t percent_encoded_size(const std::string& message) {
+  size_t n = 0;
+  for (unsigned char c : message) n += (c >= 0x20 && c <= 0x7E && c != '%') ? 1 : 3;
+  return n;
+}
+}  // namespace
+
 grpc::Status to_grpc_status(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
   auto code = static_cast<grpc::StatusCode>(status.code());
-  if (status.detail().empty()) return grpc::Status(code, status.message());
+  std::string message = truncate_status_message(status.message());
+  if (status.detail().empty()) return grpc::Status(code, message);
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(code));
-  rich.set_message(status.message());
+  rich.set_message(message);
   rich.add_details()->ParseFromString(status.detail());
-  return grpc::Status(code, status.message(), rich.SerializeAsString());
+  std::string details = rich.SerializeAsString();
+  // A detail that echoes input must not push the headers over the limit: drop it then (code
+  // and message remain). Details hold ids, which the frontend bounds, so this is a safety net.
+  size_t base64_size = (details.size() + 2) / 3 * 4;
+  if (percent_encoded_size(message) + base64_size > kMaxStatusHeaderBytes) return grpc::Status(code, message);
+  return grpc::Status(code, message, details);
 }
 
 // One unary call: read the request, route it, write the response (or status), finish.
@@ -50,7 +73,10 @@ class UnaryCall final : public grpc::ServerGenericBidiReactor {
     state->cancelled();
   }
   void OnWriteDone(bool) override {}
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    state_->done();
+    delete this;
+  }
 
   void write_and_finish(grpc::ByteBuffer buffer) {
     response_ = std::move(buffer);
@@ -71,6 +97,7 @@ void CallState::respond(grpc::ByteBuffer buffer) {
   if (finished_) return;
   finished_ = true;
   cancel_hook_ = nullptr;
+  held_.reset();
   call_->write_and_finish(std::move(buffer));
 }
 
@@ -79,6 +106,7 @@ void CallState::fail(const Status& status) {
   if (finished_) return;
   finished_ = true;
   cancel_hook_ = nullptr;
+  held_.reset();
   call_->finish(to_grpc_status(status));
 }
 
@@ -92,6 +120,18 @@ void CallState::on_cancel(std::function<void()> hook) {
     }
   }
   hook();
+}
+
+void CallState::hold(std::shared_ptr<void> resource) {
+  std::lock_guard lock(mu_);
+  if (!finished_) held_ = std::move(resource);
+}
+
+void CallState::done() {
+  std::lock_guard lock(mu_);
+  finished_ = true;  // too late to answer; whoever still holds a Responder finds it finished
+  cancel_hook_ = nullptr;
+  held_.reset();
 }
 
 void CallState::cancelled() {

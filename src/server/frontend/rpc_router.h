@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <grpcpp/generic/async_generic_service.h>
@@ -22,7 +23,21 @@
 
 namespace stead::server::frontend {
 
-// Converts a Status (with its optional detail) to a gRPC status.
+// Status messages and details travel in HTTP/2 headers (grpc-message, grpc-status-details-bin),
+// and gRPC clients refuse received metadata above 8 KiB by default: one oversized error
+// fails with RESOURCE_EXHAUSTED instead, and takes other calls on the channel along. So every
+// status leaves the server with at most 2 KiB of message, and both headers together within
+// 7 KiB once encoded, whatever input the message or detail echoes.
+inline constexpr size_t kMaxStatusMessageBytes = 2048;
+inline constexpr size_t kMaxStatusHeaderBytes = 7 * 1024;
+inline constexpr std::string_view kTruncatedMarker = "\u2026(truncated)";
+
+// `message` cut to kMaxStatusMessageBytes (on a UTF-8 boundary) and ending in
+// kTruncatedMarker when it was longer; otherwise unchanged.
+std::string truncate_status_message(const std::string& message);
+
+// Converts a Status (with its optional detail) to a gRPC status within the bounds above: the
+// message truncated, the detail dropped when the headers would exceed kMaxStatusHeaderBytes.
 grpc::Status to_grpc_status(const Status& status);
 
 class UnaryCall;
@@ -43,6 +58,10 @@ class CallState {
   // Runs `hook` if the client cancels before the call completes (at once if it already has).
   void on_cancel(std::function<void()> hook);
   void cancelled();
+  // Keeps `resource` until the call completes or gRPC is done with it, whichever is first
+  // (e.g. a long-poll slot).
+  void hold(std::shared_ptr<void> resource);
+  void done();
 
  private:
   std::mutex mu_;
@@ -50,6 +69,7 @@ class CallState {
   bool finished_ = false;
   bool cancelled_ = false;
   std::function<void()> cancel_hook_;
+  std::shared_ptr<void> held_;
 };
 
 template <class Resp>
@@ -69,6 +89,7 @@ class Responder {
     else fail(status);
   }
   void on_cancel(std::function<void()> hook) const { state_->on_cancel(std::move(hook)); }
+  void hold(std::shared_ptr<void> resource) const { state_->hold(std::move(resource)); }
 
  private:
   std::shared_ptr<CallState> state_;

@@ -1,6 +1,10 @@
 #include "server/frontend/workflow_service.h"
 
+#include <type_traits>
+
+#include "common/client_duration.h"
 #include "common/error_details.h"
+#include "server/frontend/id_limits.h"
 #include "server/frontend/namespace_errors.h"
 #include "server/frontend/long_poll.h"
 #include "temporal/api/errordetails/v1/message.pb.h"
@@ -39,6 +43,9 @@ void fill_namespace(const stead::server::v1::NamespaceRecord& record, wsv1::Desc
   out->set_is_global_namespace(false);
 }
 
+// Temporal's message for a negative or malformed retention.
+Status invalid_retention() { return Status::InvalidArgument("A valid retention period is not set on request."); }
+
 }  // namespace
 
 // Server-side long polls answer a second before the caller gives up, and at least every 20 s.
@@ -48,17 +55,35 @@ TimePoint WorkflowService::long_poll_until(const CallInfo& call) const {
 }
 
 WorkflowService::WorkflowService(history::Engine& engine, matching::Matching& matching, std::string server_version)
-    : engine_(engine), matching_(matching), server_version_(std::move(server_version)) {}
+    : engine_(engine),
+      matching_(matching),
+      server_version_(std::move(server_version)),
+      long_polls_(engine.config().max_concurrent_long_polls) {}
+
+template <class Req>
+bool WorkflowService::is_long_poll(const std::string& method, [[maybe_unused]] const Req& request) {
+  if constexpr (std::is_same_v<Req, wsv1::GetWorkflowExecutionHistoryRequest>) return request.wait_new_event();
+  return method == "PollWorkflowTaskQueue" || method == "PollActivityTaskQueue" ||
+         method == "PollWorkflowExecutionUpdate" || method == "QueryWorkflow" || method == "UpdateWorkflowExecution";
+}
 
 template <class Req, class Resp>
 void WorkflowService::route(RpcRouter& router, const std::string& method,
                             std::function<void(const CallInfo&, Req, Responder<Resp>)> handler, bool check_namespace) {
-  router.add<Req, Resp>(kPrefix + method, [this, handler = std::move(handler), check_namespace](
+  router.add<Req, Resp>(kPrefix + method, [this, method, handler = std::move(handler), check_namespace](
                                               const CallInfo& call, Req request, Responder<Resp> responder) {
+    if (Status s = check_id_lengths(request, engine_.config().max_id_length); !s.ok()) return responder.fail(s);
     if constexpr (requires { request.namespace_(); }) {
-      if (!check_namespace) return handler(call, std::move(request), std::move(responder));
-      if (request.namespace_().empty()) return responder.fail(Status::InvalidArgument("Namespace is empty."));
-      if (!engine_.namespace_exists(request.namespace_())) return responder.fail(namespace_not_found(request.namespace_()));
+      if (check_namespace) {
+        if (request.namespace_().empty()) return responder.fail(Status::InvalidArgument("Namespace is empty."));
+        if (!engine_.namespace_exists(request.namespace_()))
+          return responder.fail(namespace_not_found(request.namespace_()));
+      }
+      if (is_long_poll(method, request)) {
+        std::shared_ptr<void> slot;
+        if (Status s = long_polls_.acquire(request.namespace_(), method, &slot); !s.ok()) return responder.fail(s);
+        responder.hold(std::move(slot));
+      }
     }
     handler(call, std::move(request), std::move(responder));
   });
@@ -130,6 +155,9 @@ void WorkflowService::register_routes(RpcRouter& router) {
       router, "RegisterNamespace",
       [this](const CallInfo&, wsv1::RegisterNamespaceRequest request,
              Responder<wsv1::RegisterNamespaceResponse> responder) {
+        if (request.has_workflow_execution_retention_period() &&
+            validate_and_cap(request.mutable_workflow_execution_retention_period()) != nullptr)
+          return responder.fail(invalid_retention());
         stead::server::v1::NamespaceRecord record;
         record.set_name(request.namespace_());
         record.set_description(request.description());
@@ -149,6 +177,9 @@ void WorkflowService::register_routes(RpcRouter& router) {
   route<wsv1::UpdateNamespaceRequest, wsv1::UpdateNamespaceResponse>(
       router, "UpdateNamespace",
       [this](const CallInfo&, wsv1::UpdateNamespaceRequest request, Responder<wsv1::UpdateNamespaceResponse> responder) {
+        if (request.config().has_workflow_execution_retention_ttl() &&
+            validate_and_cap(request.mutable_config()->mutable_workflow_execution_retention_ttl()) != nullptr)
+          return responder.fail(invalid_retention());
         Status s = engine_.update_namespace(request.namespace_(), [&](stead::server::v1::NamespaceRecord* record) {
           const auto& info = request.update_info();
           if (!info.description().empty()) record->set_description(info.description());

@@ -66,7 +66,7 @@ void close_activity(Mutation& m, int64_t scheduled_id, enums::EventType type, Fi
 std::optional<TimePoint> retry_expiration(const v1::ActivityInfo& activity) {
   Duration s2c = from_proto(activity.schedule_to_close_timeout());
   if (s2c <= Duration::zero()) return std::nullopt;
-  return from_proto(activity.first_scheduled_time()) + s2c;
+  return add_saturating(from_proto(activity.first_scheduled_time()), s2c);
 }
 
 // The current attempt failed (or timed out retryably): schedule the next attempt or close the
@@ -84,11 +84,11 @@ void end_attempt(Mutation& m, int64_t scheduled_id, Failure failure, std::option
   if (decision.state == enums::RETRY_STATE_IN_PROGRESS) {
     activity.set_attempt(activity.attempt() + 1);
     *activity.mutable_last_failure() = failure;
-    *activity.mutable_scheduled_time() = to_proto(m.now() + decision.backoff);
+    *activity.mutable_scheduled_time() = to_proto(add_saturating(m.now(), decision.backoff));
     activity.clear_started_time();
     activity.clear_started_identity();
     activity.clear_request_id();
-    m.add_timer(TimerKind::kActivityRetry, m.now() + decision.backoff, scheduled_id, activity.attempt());
+    m.add_timer(TimerKind::kActivityRetry, add_saturating(m.now(), decision.backoff), scheduled_id, activity.attempt());
     return;
   }
   if (timeout && decision.state == enums::RETRY_STATE_TIMEOUT &&
@@ -163,10 +163,10 @@ void Engine::record_activity_task_started(const matching::TaskRef& task, const w
   *activity.mutable_started_time() = to_proto(m.now());
   activity.set_started_identity(poll.identity());
   activity.set_request_id(new_uuid());
-  m.add_timer(TimerKind::kActivityStartToClose, m.now() + from_proto(activity.start_to_close_timeout()),
+  m.add_timer(TimerKind::kActivityStartToClose, add_saturating(m.now(), activity.start_to_close_timeout()),
               activity.scheduled_event_id(), activity.attempt());
   if (from_proto(activity.heartbeat_timeout()) > Duration::zero()) {
-    m.add_timer(TimerKind::kActivityHeartbeat, m.now() + from_proto(activity.heartbeat_timeout()),
+    m.add_timer(TimerKind::kActivityHeartbeat, add_saturating(m.now(), activity.heartbeat_timeout()),
                 activity.scheduled_event_id(), activity.attempt());
   }
 
@@ -325,7 +325,7 @@ void Engine::handle_activity_timer(const TimerTask& task) {
       if (!started) return;
       TimePoint last = activity.has_last_heartbeat_time() ? from_proto(activity.last_heartbeat_time())
                                                           : from_proto(activity.started_time());
-      TimePoint deadline = last + from_proto(activity.heartbeat_timeout());
+      TimePoint deadline = add_saturating(last, activity.heartbeat_timeout());
       if (deadline > m.now()) {  // a heartbeat arrived meanwhile: wait for the new deadline
         arm_timer(task, deadline);
         return;

@@ -51,7 +51,7 @@ void Engine::start_child(const persistence::RunKey& parent, int64_t initiated_id
   if (attrs.has_priority()) *start.mutable_priority() = attrs.priority();
 
   // 2. Start it (or find it started by an earlier attempt of this step).
-  Status status = validate_start(start, config_);
+  Status status = validate_start(&start, config_);
   std::string child_run_id;
   if (status.ok() && !namespace_exists(start.namespace_())) status = Status::NotFound("namespace not found");
   if (status.ok()) {

@@ -1,7 +1,10 @@
 #include "server/history/commands.h"
 
+#include <initializer_list>
 #include <set>
+#include <string>
 
+#include "common/client_duration.h"
 #include "common/retry_policy.h"
 #include "common/uuid.h"
 #include "server/history/engine.h"
@@ -16,7 +19,6 @@ using temporal::api::history::v1::HistoryEvent;
 namespace {
 
 bool positive(const Duration& d) { return d.seconds() > 0 || (d.seconds() == 0 && d.nanos() > 0); }
-bool negative(const Duration& d) { return d.seconds() < 0 || d.nanos() < 0; }
 Duration min_set(const Duration& a, const Duration& b) {  // the smaller of two, where 0 = unset
   if (!positive(a)) return b;
   if (!positive(b)) return a;
@@ -28,6 +30,22 @@ CommandValidation invalid(enums::WorkflowTaskFailedCause cause, std::string mess
   v.cause = cause;
   v.message = std::move(message);
   return v;
+}
+
+// The durations of a workflow-starting command (nullptr: unset, left unset) validated and
+// capped, then its retry policy (nullptr: none) given defaults and validated.
+struct DurationField {
+  Duration* value;
+  const char* name;
+};
+Status validate_durations(const char* command, std::initializer_list<DurationField> fields,
+                          temporal::api::common::v1::RetryPolicy* policy) {
+  for (const auto& field : fields) {
+    if (field.value) STEAD_RETURN_IF_ERROR(validate_and_cap(field.value, std::string(field.name) + " on " + command));
+  }
+  if (!policy) return Status::Ok();
+  apply_retry_policy_defaults(policy);
+  return validate_retry_policy(policy);
 }
 
 bool is_closing(enums::CommandType type) {
@@ -101,10 +119,14 @@ std::optional<Successor> retry_successor(const v1::MutableState& ms, const tempo
 }
 
 Status normalize_activity(const v1::MutableState& ms, command::ScheduleActivityTaskCommandAttributes* a) {
-  if (negative(a->schedule_to_close_timeout()) || negative(a->schedule_to_start_timeout()) ||
-      negative(a->start_to_close_timeout()) || negative(a->heartbeat_timeout())) {
-    return Status::InvalidArgument("A valid timeout may not be negative.");
-  }
+  if (a->has_schedule_to_close_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(a->mutable_schedule_to_close_timeout(), "ScheduleToCloseTimeout"));
+  if (a->has_schedule_to_start_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(a->mutable_schedule_to_start_timeout(), "ScheduleToStartTimeout"));
+  if (a->has_start_to_close_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(a->mutable_start_to_close_timeout(), "StartToCloseTimeout"));
+  if (a->has_heartbeat_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(a->mutable_heartbeat_timeout(), "HeartbeatTimeout"));
   const Duration& run_timeout = ms.info().run_timeout();
   if (positive(a->schedule_to_close_timeout())) {
     *a->mutable_schedule_to_start_timeout() = min_set(a->schedule_to_start_timeout(), a->schedule_to_close_timeout());
@@ -124,25 +146,31 @@ Status normalize_activity(const v1::MutableState& ms, command::ScheduleActivityT
   if (positive(a->heartbeat_timeout()))
     *a->mutable_heartbeat_timeout() = min_set(a->heartbeat_timeout(), a->start_to_close_timeout());
   apply_retry_policy_defaults(a->mutable_retry_policy());
-  return validate_retry_policy(a->retry_policy());
+  return validate_retry_policy(a->mutable_retry_policy());
 }
 
-CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands,
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, Commands* commands,
                                     const Messages& messages) {
   CommandValidation result;
   std::set<std::string> activity_ids;
   for (const auto& [id, activity] : ms.activities()) activity_ids.insert(activity.activity_id());
   std::set<std::string> timer_ids;
   for (const auto& [id, timer] : ms.timers()) timer_ids.insert(id);
+  // Ids in commands have the same limit as in requests (Temporal's limit.maxIDLength).
+  auto too_long = [&](const std::string& id) { return id.size() > config.max_id_length; };
 
-  for (const auto& c : commands) {
+  for (auto& c : *commands) {
     if (is_closing(c.command_type())) result.closes_workflow = true;
     switch (c.command_type()) {
       case enums::COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
-        auto attrs = c.schedule_activity_task_command_attributes();
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
+        // A copy: apply_commands normalizes the command again, the same way.
+        auto attrs = c.schedule_activity_task_command_attributes();
         if (attrs.activity_id().empty()) return invalid(bad, "ActivityId is not set.");
         if (attrs.activity_type().name().empty()) return invalid(bad, "ActivityType is not set.");
+        if (too_long(attrs.activity_id())) return invalid(bad, "ActivityId exceeds length limit.");
+        if (too_long(attrs.activity_type().name())) return invalid(bad, "ActivityType exceeds length limit.");
+        if (too_long(attrs.task_queue().name())) return invalid(bad, "TaskQueue exceeds length limit.");
         if (!activity_ids.insert(attrs.activity_id()).second)
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
                          "Activity ID already in use: " + attrs.activity_id());
@@ -157,9 +185,14 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
                          "ScheduledEventId is not set.");
         break;
       case enums::COMMAND_TYPE_START_TIMER: {
-        const auto& attrs = c.start_timer_command_attributes();
+        auto& attrs = *c.mutable_start_timer_command_attributes();
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES;
         if (attrs.timer_id().empty()) return invalid(bad, "TimerId is not set.");
+        if (too_long(attrs.timer_id())) return invalid(bad, "TimerId exceeds length limit.");
+        if (attrs.has_start_to_fire_timeout()) {
+          Status s = validate_and_cap(attrs.mutable_start_to_fire_timeout(), "StartToFireTimeout on StartTimerCommand");
+          if (!s.ok()) return invalid(bad, s.message());
+        }
         if (!positive(attrs.start_to_fire_timeout())) return invalid(bad, "A valid StartToFireTimeout is not set.");
         if (!timer_ids.insert(attrs.timer_id()).second)
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
@@ -181,30 +214,38 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
                          "Failure is not set on command.");
         break;
       case enums::COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
-        const auto& attrs = c.continue_as_new_workflow_execution_command_attributes();
+        auto& attrs = *c.mutable_continue_as_new_workflow_execution_command_attributes();
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES;
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(bad, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.");
-        if (negative(attrs.workflow_run_timeout()) || negative(attrs.workflow_task_timeout()) ||
-            negative(attrs.backoff_start_interval()))
-          return invalid(bad, "ContinueAsNewWorkflowExecutionCommandAttributes has a negative timeout.");
-        if (attrs.has_retry_policy()) {
-          auto policy = attrs.retry_policy();
-          apply_retry_policy_defaults(&policy);
-          if (Status s = validate_retry_policy(policy); !s.ok()) return invalid(bad, s.message());
-        }
+        Status s = validate_durations(
+            "ContinueAsNewWorkflowExecutionCommand",
+            {{attrs.has_workflow_run_timeout() ? attrs.mutable_workflow_run_timeout() : nullptr, "WorkflowRunTimeout"},
+             {attrs.has_workflow_task_timeout() ? attrs.mutable_workflow_task_timeout() : nullptr, "WorkflowTaskTimeout"},
+             {attrs.has_backoff_start_interval() ? attrs.mutable_backoff_start_interval() : nullptr,
+              "BackoffStartInterval"}},
+            attrs.has_retry_policy() ? attrs.mutable_retry_policy() : nullptr);
+        if (!s.ok()) return invalid(bad, s.message());
         break;
       }
       case enums::COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
-        const auto& attrs = c.start_child_workflow_execution_command_attributes();
+        auto& attrs = *c.mutable_start_child_workflow_execution_command_attributes();
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES;
         if (attrs.workflow_id().empty()) return invalid(bad, "Required field WorkflowId is not set.");
         if (attrs.workflow_type().name().empty()) return invalid(bad, "Required field WorkflowType is not set.");
+        if (too_long(attrs.workflow_id())) return invalid(bad, "WorkflowId exceeds length limit.");
+        if (too_long(attrs.workflow_type().name())) return invalid(bad, "WorkflowType exceeds length limit.");
+        if (too_long(attrs.task_queue().name())) return invalid(bad, "TaskQueue exceeds length limit.");
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(bad, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.");
-        if (negative(attrs.workflow_execution_timeout()) || negative(attrs.workflow_run_timeout()) ||
-            negative(attrs.workflow_task_timeout()))
-          return invalid(bad, "StartChildWorkflowExecutionCommandAttributes has a negative timeout.");
+        Status s = validate_durations(
+            "StartChildWorkflowExecutionCommand",
+            {{attrs.has_workflow_execution_timeout() ? attrs.mutable_workflow_execution_timeout() : nullptr,
+              "WorkflowExecutionTimeout"},
+             {attrs.has_workflow_run_timeout() ? attrs.mutable_workflow_run_timeout() : nullptr, "WorkflowRunTimeout"},
+             {attrs.has_workflow_task_timeout() ? attrs.mutable_workflow_task_timeout() : nullptr, "WorkflowTaskTimeout"}},
+            attrs.has_retry_policy() ? attrs.mutable_retry_policy() : nullptr);
+        if (!s.ok()) return invalid(bad, s.message());
         break;
       }
       case enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
@@ -212,6 +253,8 @@ CommandValidation validate_commands(const Config& config, const v1::MutableState
         auto bad = enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES;
         if (attrs.execution().workflow_id().empty()) return invalid(bad, "WorkflowId is not set.");
         if (attrs.signal_name().empty()) return invalid(bad, "SignalName is not set.");
+        if (too_long(attrs.execution().workflow_id())) return invalid(bad, "WorkflowId exceeds length limit.");
+        if (too_long(attrs.signal_name())) return invalid(bad, "SignalName exceeds length limit.");
         if (blob_size(attrs.input()) > config.blob_size_limit_error)
           return invalid(enums::WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_INPUT_SIZE, "Signal input exceeds size limit.");
         break;
@@ -292,7 +335,7 @@ bool apply_commands(Mutation& m, const Commands& commands, const Messages& messa
         if (attrs.has_priority()) *info.mutable_priority() = attrs.priority();
         m.dispatch_activity(info);
         if (positive(info.schedule_to_close_timeout())) {
-          m.add_timer(TimerKind::kActivityScheduleToClose, m.now() + from_proto(info.schedule_to_close_timeout()),
+          m.add_timer(TimerKind::kActivityScheduleToClose, add_saturating(m.now(), info.schedule_to_close_timeout()),
                       info.scheduled_event_id());
         }
         (*ms.mutable_activities())[info.scheduled_event_id()] = std::move(info);
@@ -332,7 +375,7 @@ bool apply_commands(Mutation& m, const Commands& commands, const Messages& messa
         v1::TimerInfo timer;
         timer.set_timer_id(attrs.timer_id());
         timer.set_started_event_id(event->event_id());
-        TimePoint fire = m.now() + from_proto(attrs.start_to_fire_timeout());
+        TimePoint fire = add_saturating(m.now(), attrs.start_to_fire_timeout());
         *timer.mutable_fire_time() = to_proto(fire);
         m.add_timer(TimerKind::kUserTimer, fire, event->event_id(), 0, 0, attrs.timer_id());
         (*ms.mutable_timers())[attrs.timer_id()] = std::move(timer);

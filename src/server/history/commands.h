@@ -23,9 +23,10 @@ struct CommandValidation {
   bool ok() const { return cause == temporal::api::enums::v1::WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED; }
 };
 
-// Checks every command against the run's state without changing anything. A failure names
-// the workflow-task-failed cause and the first bad command.
-CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, const Commands& commands,
+// Checks every command against the run's state without changing the state. A failure names
+// the workflow-task-failed cause and the first bad command. Normalizes `commands` in place
+// as Temporal does: durations above 100 years are capped, retry policies get their defaults.
+CommandValidation validate_commands(const Config& config, const v1::MutableState& ms, Commands* commands,
                                     const Messages& messages);
 
 // Appends the events of validated commands, in order, after WorkflowTaskCompleted

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "common/time_util.h"
@@ -22,6 +23,12 @@ struct Config {
   int executor_threads = 4;
   // How often retention and memory eviction run (Engine::sweep).
   Duration sweep_interval = std::chrono::seconds(60);
+  // Longest namespace, workflow id, task queue, type, signal name, request id... in bytes
+  // (limit.maxIDLength).
+  size_t max_id_length = 1000;
+  // Concurrent long polls per namespace and method (frontend.namespaceCount; see
+  // frontend/long_poll_limiter.h).
+  int max_concurrent_long_polls = 1200;
 };
 
 }  // namespace stead::server::history

@@ -87,7 +87,7 @@ void Engine::rearm_run(Run& run, Effects& effects) {
     if (wt.started_event_id() == 0) {
       dispatch_workflow_task(run, effects);
     } else {
-      timer(TimerKind::kWorkflowTaskStartToClose, from_proto(wt.started_time()) + from_proto(wt.start_to_close_timeout()),
+      timer(TimerKind::kWorkflowTaskStartToClose, add_saturating(from_proto(wt.started_time()), wt.start_to_close_timeout()),
             wt.scheduled_event_id(), wt.attempt(), wt.started_event_id());
     }
   } else if (ms.next_event_id() == 2 && run.open()) {
@@ -97,12 +97,12 @@ void Engine::rearm_run(Run& run, Effects& effects) {
   for (const auto& [id, activity] : ms.activities()) {
     if (activity.has_started_time()) {
       timer(TimerKind::kActivityStartToClose,
-            from_proto(activity.started_time()) + from_proto(activity.start_to_close_timeout()), id,
+            add_saturating(from_proto(activity.started_time()), activity.start_to_close_timeout()), id,
             activity.attempt());
       if (from_proto(activity.heartbeat_timeout()) > Duration::zero()) {
         TimePoint last = activity.has_last_heartbeat_time() ? from_proto(activity.last_heartbeat_time())
                                                             : from_proto(activity.started_time());
-        timer(TimerKind::kActivityHeartbeat, last + from_proto(activity.heartbeat_timeout()), id, activity.attempt());
+        timer(TimerKind::kActivityHeartbeat, add_saturating(last, activity.heartbeat_timeout()), id, activity.attempt());
       }
     } else if (from_proto(activity.scheduled_time()) > clock_.now()) {
       timer(TimerKind::kActivityRetry, from_proto(activity.scheduled_time()), id, activity.attempt());
@@ -112,17 +112,17 @@ void Engine::rearm_run(Run& run, Effects& effects) {
                                  matching::TaskRef{ns, info.workflow_id(), info.run_id(), id, activity.attempt(), {}});
       if (from_proto(activity.schedule_to_start_timeout()) > Duration::zero()) {
         timer(TimerKind::kActivityScheduleToStart,
-              from_proto(activity.scheduled_time()) + from_proto(activity.schedule_to_start_timeout()), id,
+              add_saturating(from_proto(activity.scheduled_time()), activity.schedule_to_start_timeout()), id,
               activity.attempt());
       }
     }
     if (from_proto(activity.schedule_to_close_timeout()) > Duration::zero()) {
       timer(TimerKind::kActivityScheduleToClose,
-            from_proto(activity.first_scheduled_time()) + from_proto(activity.schedule_to_close_timeout()), id, 0);
+            add_saturating(from_proto(activity.first_scheduled_time()), activity.schedule_to_close_timeout()), id, 0);
     }
   }
   if (run.open() && from_proto(info.run_timeout()) > Duration::zero()) {
-    timer(TimerKind::kWorkflowRunTimeout, from_proto(info.execution_time()) + from_proto(info.run_timeout()), 0, 0);
+    timer(TimerKind::kWorkflowRunTimeout, add_saturating(from_proto(info.execution_time()), info.run_timeout()), 0, 0);
   }
   // Cross-workflow steps a crash interrupted are redone (they are idempotent).
   persistence::RunKey key{info.namespace_(), info.workflow_id(), info.run_id()};
@@ -304,7 +304,7 @@ void Engine::dispatch_workflow_task(const Run& run, Effects& effects) {
     effects.timers.emplace_back(TimerTask{TimerKind::kWorkflowTaskStickyScheduleToStart, info.namespace_(),
                                           info.workflow_id(), info.run_id(), wt.scheduled_event_id(), 0,
                                           wt.attempt(), {}},
-                                clock_.now() + timeout);
+                                add_saturating(clock_.now(), timeout));
   }
 }
 

@@ -208,7 +208,7 @@ void Mutation::dispatch_activity(const v1::ActivityInfo& activity) {
   effects_.tasks.emplace_back(std::move(key), std::move(ref));
   Duration schedule_to_start = from_proto(activity.schedule_to_start_timeout());
   if (schedule_to_start > Duration::zero()) {
-    add_timer(TimerKind::kActivityScheduleToStart, from_proto(activity.scheduled_time()) + schedule_to_start,
+    add_timer(TimerKind::kActivityScheduleToStart, add_saturating(from_proto(activity.scheduled_time()), schedule_to_start),
               activity.scheduled_event_id(), activity.attempt());
   }
 }

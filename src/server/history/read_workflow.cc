@@ -69,8 +69,8 @@ void Engine::describe_workflow(const wsv1::DescribeWorkflowExecutionRequest& req
       pa->set_maximum_attempts(activity.retry_policy().maximum_attempts());
       *pa->mutable_scheduled_time() = activity.scheduled_time();
       if (from_proto(activity.schedule_to_close_timeout()) > Duration::zero()) {
-        *pa->mutable_expiration_time() = to_proto(from_proto(activity.first_scheduled_time()) +
-                                                  from_proto(activity.schedule_to_close_timeout()));
+        *pa->mutable_expiration_time() =
+            to_proto(add_saturating(from_proto(activity.first_scheduled_time()), activity.schedule_to_close_timeout()));
       }
       if (activity.has_last_failure()) *pa->mutable_last_failure() = activity.last_failure();
       pa->set_last_worker_identity(activity.started_identity());

@@ -21,7 +21,7 @@ void Engine::sweep() {
   for (const auto& record : list_namespaces()) {
     Duration retention = from_proto(record.retention());
     if (retention <= Duration::zero()) continue;
-    int64_t cutoff = to_unix_millis(clock_.now() - retention);
+    int64_t cutoff = to_unix_millis(add_saturating(clock_.now(), -retention));
     std::vector<persistence::VisibilityRow> rows;
     Status s = store_.list_visibility(record.name(), "close_time_ms > 0 AND close_time_ms < CAST(? AS INTEGER)",
                                       {std::to_string(cutoff)}, 0, kDeleteBatch, &rows, "close_time_ms ASC");

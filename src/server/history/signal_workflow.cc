@@ -85,7 +85,7 @@ void Engine::signal_with_start_workflow(wsv1::SignalWithStartWorkflowExecutionRe
   *start.mutable_workflow_start_delay() = request.workflow_start_delay();
   if (request.has_user_metadata()) *start.mutable_user_metadata() = request.user_metadata();
   if (request.has_priority()) *start.mutable_priority() = request.priority();
-  if (Status s = validate_start(start, config_); !s.ok()) return reply(s, {});
+  if (Status s = validate_start(&start, config_); !s.ok()) return reply(s, {});
 
   SignalParams signal{request.signal_name(), request.signal_input(), request.identity(), request.header(),
                       start.request_id()};

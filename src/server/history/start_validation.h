@@ -8,8 +8,9 @@
 namespace stead::server::history {
 
 // INVALID_ARGUMENT naming the first bad field: ids, type and task queue set and within
-// length limits, non-negative timeouts, a valid retry policy, payloads within blob limits.
-Status validate_start(const temporal::api::workflowservice::v1::StartWorkflowExecutionRequest& request,
-                      const Config& config);
+// length limits, valid timeouts, a valid retry policy, payloads within blob limits.
+// Normalizes `request` as Temporal does: durations above 100 years are capped and the
+// retry policy gets its defaults.
+Status validate_start(temporal::api::workflowservice::v1::StartWorkflowExecutionRequest* request, const Config& config);
 
 }  // namespace stead::server::history

@@ -1,5 +1,6 @@
 // StartWorkflowExecution: validation, timeout normalization, ID reuse and conflict policies
 // (temporal-protocol.md §1.9, §3.4, §3.5).
+#include "common/client_duration.h"
 #include "common/error_details.h"
 #include "common/retry_policy.h"
 #include "common/uuid.h"
@@ -14,8 +15,6 @@ namespace stead::server::history {
 namespace enums = temporal::api::enums::v1;
 
 namespace {
-
-constexpr size_t kMaxIdLength = 1000;
 
 bool closed_unsuccessfully(enums::WorkflowExecutionStatus status) {
   return status == enums::WORKFLOW_EXECUTION_STATUS_FAILED || status == enums::WORKFLOW_EXECUTION_STATUS_CANCELED ||
@@ -32,26 +31,30 @@ Status already_started(const std::string& message, const v1::ExecutionInfo& exis
 
 }  // namespace
 
-Status validate_start(const wsv1::StartWorkflowExecutionRequest& r, const Config& config) {
+Status validate_start(wsv1::StartWorkflowExecutionRequest* request, const Config& config) {
+  auto& r = *request;
+  // The frontend checked the lengths of a client's request already; a child's start (from a
+  // workflow command) is checked here. Same messages as frontend/id_limits.h.
+  auto too_long = [&](const std::string& value) { return value.size() > config.max_id_length; };
   if (r.workflow_id().empty()) return Status::InvalidArgument("WorkflowId is not set on request.");
-  if (r.workflow_id().size() > kMaxIdLength) return Status::InvalidArgument("WorkflowId exceeds length limit.");
+  if (too_long(r.workflow_id())) return Status::InvalidArgument("WorkflowId length exceeds limit.");
   if (r.workflow_type().name().empty()) return Status::InvalidArgument("WorkflowType is not set on request.");
-  if (r.workflow_type().name().size() > kMaxIdLength)
-    return Status::InvalidArgument("WorkflowType exceeds length limit.");
+  if (too_long(r.workflow_type().name())) return Status::InvalidArgument("WorkflowType length exceeds limit.");
   if (!r.has_task_queue()) return Status::InvalidArgument("taskQueue is not set");
   if (r.task_queue().name().empty()) return Status::InvalidArgument("missing task queue name");
-  if (r.task_queue().name().size() > kMaxIdLength) return Status::InvalidArgument("TaskQueue exceeds length limit.");
-  if (r.request_id().size() > kMaxIdLength) return Status::InvalidArgument("RequestId exceeds length limit.");
-  auto negative = [](const google::protobuf::Duration& d) { return d.seconds() < 0 || d.nanos() < 0; };
-  if (negative(r.workflow_execution_timeout()))
-    return Status::InvalidArgument("Invalid WorkflowExecutionTimeoutSeconds.");
-  if (negative(r.workflow_run_timeout())) return Status::InvalidArgument("Invalid WorkflowRunTimeoutSeconds.");
-  if (negative(r.workflow_task_timeout())) return Status::InvalidArgument("Invalid WorkflowTaskTimeoutSeconds.");
-  if (negative(r.workflow_start_delay())) return Status::InvalidArgument("Invalid WorkflowStartDelay.");
+  if (too_long(r.task_queue().name())) return Status::InvalidArgument("TaskQueue length exceeds limit.");
+  if (too_long(r.request_id())) return Status::InvalidArgument("RequestId length exceeds limit.");
+  if (r.has_workflow_execution_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(r.mutable_workflow_execution_timeout(), "WorkflowExecutionTimeout"));
+  if (r.has_workflow_run_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(r.mutable_workflow_run_timeout(), "WorkflowRunTimeout"));
+  if (r.has_workflow_task_timeout())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(r.mutable_workflow_task_timeout(), "WorkflowTaskTimeout"));
+  if (r.has_workflow_start_delay())
+    STEAD_RETURN_IF_ERROR(validate_and_cap(r.mutable_workflow_start_delay(), "WorkflowStartDelay"));
   if (r.has_retry_policy()) {
-    auto policy = r.retry_policy();
-    apply_retry_policy_defaults(&policy);
-    STEAD_RETURN_IF_ERROR(validate_retry_policy(policy));
+    apply_retry_policy_defaults(r.mutable_retry_policy());
+    STEAD_RETURN_IF_ERROR(validate_retry_policy(r.mutable_retry_policy()));
   }
   if (blob_size(r.input()) > config.blob_size_limit_error)
     return Status::InvalidArgument("Blob data size exceeds limit.");
@@ -114,7 +117,7 @@ Status Engine::decide_start(WorkflowEntry& entry, const std::shared_ptr<Workflow
 
 void Engine::start_workflow(wsv1::StartWorkflowExecutionRequest request,
                             Reply<wsv1::StartWorkflowExecutionResponse> reply) {
-  if (Status s = validate_start(request, config_); !s.ok()) return reply(s, {});
+  if (Status s = validate_start(&request, config_); !s.ok()) return reply(s, {});
   if (request.request_id().empty()) request.set_request_id(new_uuid());
 
   auto entry = entry_for(request.namespace_(), request.workflow_id());
@@ -182,7 +185,7 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   Duration start_delay = from_proto(r.workflow_start_delay());
   // A run of a chain (continue-as-new, retry) keeps the chain's deadline.
   std::optional<TimePoint> expiration = params.execution_expiration;
-  if (!expiration && execution_timeout > Duration::zero()) expiration = now + execution_timeout;
+  if (!expiration && execution_timeout > Duration::zero()) expiration = add_saturating(now, execution_timeout);
   if (expiration) {
     Duration remaining = std::max<Duration>(*expiration - now, std::chrono::milliseconds(1));
     if (run_timeout == Duration::zero() || run_timeout > remaining) run_timeout = remaining;
@@ -197,7 +200,8 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
   *info->mutable_run_timeout() = to_proto_duration(run_timeout);
   *info->mutable_task_timeout() = to_proto_duration(task_timeout);
   *info->mutable_start_time() = to_proto(now);
-  *info->mutable_execution_time() = to_proto(now + start_delay);
+  const TimePoint execution_time = add_saturating(now, start_delay);
+  *info->mutable_execution_time() = to_proto(execution_time);
   if (expiration) *info->mutable_execution_expiration_time() = to_proto(*expiration);
   info->set_status(enums::WORKFLOW_EXECUTION_STATUS_RUNNING);
   info->set_start_request_id(r.request_id());
@@ -258,9 +262,10 @@ void Engine::start_run(Mutation& mutation, const NewRunParams& params) {
     add_signal(mutation, params.signal->signal_name, params.signal->input, params.signal->identity,
                params.signal->header, params.signal->request_id, /*schedule_task=*/false);
   }
-  if (run_timeout > Duration::zero()) mutation.add_timer(TimerKind::kWorkflowRunTimeout, now + start_delay + run_timeout, 0);
+  if (run_timeout > Duration::zero())
+    mutation.add_timer(TimerKind::kWorkflowRunTimeout, add_saturating(execution_time, run_timeout), 0);
   if (start_delay > Duration::zero()) {
-    mutation.add_timer(TimerKind::kWorkflowBackoff, now + start_delay, 1);
+    mutation.add_timer(TimerKind::kWorkflowBackoff, execution_time, 1);
   } else {
     mutation.schedule_workflow_task();
   }

@@ -80,7 +80,7 @@ void Engine::record_workflow_task_started(const matching::TaskRef& task, const w
   *wt->mutable_started_time() = to_proto(m.now());
   wt->set_identity(poll.identity());
   wt->set_request_id(a->request_id());
-  m.add_timer(TimerKind::kWorkflowTaskStartToClose, m.now() + from_proto(wt->start_to_close_timeout()),
+  m.add_timer(TimerKind::kWorkflowTaskStartToClose, add_saturating(m.now(), wt->start_to_close_timeout()),
               wt->scheduled_event_id(), wt->attempt(), wt->started_event_id());
 
   const auto& info = ms.info();
@@ -152,7 +152,7 @@ void Engine::complete_workflow_task(wsv1::RespondWorkflowTaskCompletedRequest re
   auto& ms = run->ms;
 
   Mutation m(*this, entry, *run);
-  CommandValidation validation = validate_commands(config_, ms, request.commands(), request.messages());
+  CommandValidation validation = validate_commands(config_, ms, request.mutable_commands(), request.messages());
   // Closing the workflow while unseen events or updates wait would lose them: the worker must look first.
   if (validation.ok() && validation.closes_workflow && (ms.buffered_events_size() > 0 || has_undelivered_updates(*run))) {
     validation.cause = enums::WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
