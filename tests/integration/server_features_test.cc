@@ -433,8 +433,7 @@ TEST_F(ServerFeaturesTest, ExecutionTimeoutSpansContinueAsNew) {
   const auto& started1 = h1.events(0).workflow_execution_started_event_attributes();
   const auto& started2 = h2.events(0).workflow_execution_started_event_attributes();
   EXPECT_TRUE(started1.has_workflow_execution_expiration_time());
-  EXPECT_EQ(started2.workflow_execution_expiration_time().seconds(), started1.workflow_execution_expiration_time().seconds());
-  EXPECT_EQ(started2.workflow_execution_expiration_time().nanos(), started1.workflow_execution_expiration_time().nanos());
+  EXPECT_EQ(started2.workflow_execution_expiration_time().DebugString(), started1.workflow_execution_expiration_time().DebugString());
 }
 
 TEST_F(ServerFeaturesTest, ExecutionTimeoutSpansWorkflowRetries) {
@@ -454,8 +453,10 @@ TEST_F(ServerFeaturesTest, ExecutionTimeoutSpansWorkflowRetries) {
   ASSERT_EQ(h2.events(h2.events_size() - 1).event_type(), enums::EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT)
       << h2.DebugString();
   auto h1 = history(handle.id(), runs[0]);
-  EXPECT_EQ(h2.events(0).workflow_execution_started_event_attributes().workflow_execution_expiration_time().seconds(),
-            h1.events(0).workflow_execution_started_event_attributes().workflow_execution_expiration_time().seconds());
+  const auto& started1 = h1.events(0).workflow_execution_started_event_attributes();
+  EXPECT_TRUE(started1.has_workflow_execution_expiration_time());
+  EXPECT_EQ(h2.events(0).workflow_execution_started_event_attributes().workflow_execution_expiration_time().DebugString(),
+            started1.workflow_execution_expiration_time().DebugString());
 }
 
 // ---- Workflow retry policy.
