@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "fake_worker.h"
 #include "google/rpc/status.pb.h"
 #include "stead/client.h"
 #include "stead/converter.h"
@@ -26,6 +27,8 @@ namespace wsv1 = temporal::api::workflowservice::v1;
 namespace osv1 = temporal::api::operatorservice::v1;
 using temporal::api::command::v1::Command;
 using temporal::api::history::v1::HistoryEvent;
+using itest::complete_workflow;
+using itest::fail_workflow;
 
 std::unique_ptr<grpc::ClientContext> context_for(std::chrono::seconds timeout = 30s) {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -70,20 +73,6 @@ Command cancel_external(const std::string& workflow_id) {
   return c;
 }
 
-Command complete_workflow() {
-  Command c;
-  c.set_command_type(enums::COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION);
-  c.mutable_complete_workflow_execution_command_attributes();
-  return c;
-}
-
-Command fail_workflow(const Failure& failure) {
-  Command c;
-  c.set_command_type(enums::COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION);
-  *c.mutable_fail_workflow_execution_command_attributes()->mutable_failure() = failure;
-  return c;
-}
-
 std::vector<const HistoryEvent*> events_of(const History& history, enums::EventType type) {
   std::vector<const HistoryEvent*> out;
   for (const auto& event : history.events())
@@ -123,33 +112,27 @@ class ServerFeaturesTest : public ::testing::Test {
     return {.id = "wf-" + name_ + suffix, .task_queue = queue(role)};
   }
 
-  // The next workflow task on `task_queue`; fails the test when none comes.
-  static wsv1::PollWorkflowTaskQueueResponse poll_workflow_task(const std::string& task_queue) {
+  // The next task a poll of `task_queue` hands out; fails the test when none comes.
+  template <class Request, class Response>
+  static Response poll(const std::string& task_queue,
+                       grpc::Status (wsv1::WorkflowService::Stub::*method)(grpc::ClientContext*, const Request&, Response*)) {
     for (auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;) {
-      wsv1::PollWorkflowTaskQueueRequest request;
+      Request request;
       request.set_namespace_("default");
       request.mutable_task_queue()->set_name(task_queue);
       request.set_identity("server-features-test");
-      wsv1::PollWorkflowTaskQueueResponse task;
-      grpc::Status status = workflow_service_->PollWorkflowTaskQueue(context_for().get(), request, &task);
+      Response task;
+      grpc::Status status = (workflow_service_->*method)(context_for().get(), request, &task);
       if (status.ok() && !task.task_token().empty()) return task;
     }
-    ADD_FAILURE() << "no workflow task on " << task_queue;
+    ADD_FAILURE() << "no task on " << task_queue;
     return {};
   }
-
+  static wsv1::PollWorkflowTaskQueueResponse poll_workflow_task(const std::string& task_queue) {
+    return poll(task_queue, &wsv1::WorkflowService::Stub::PollWorkflowTaskQueue);
+  }
   static wsv1::PollActivityTaskQueueResponse poll_activity_task(const std::string& task_queue) {
-    for (auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;) {
-      wsv1::PollActivityTaskQueueRequest request;
-      request.set_namespace_("default");
-      request.mutable_task_queue()->set_name(task_queue);
-      request.set_identity("server-features-test");
-      wsv1::PollActivityTaskQueueResponse task;
-      grpc::Status status = workflow_service_->PollActivityTaskQueue(context_for().get(), request, &task);
-      if (status.ok() && !task.task_token().empty()) return task;
-    }
-    ADD_FAILURE() << "no activity task on " << task_queue;
-    return {};
+    return poll(task_queue, &wsv1::WorkflowService::Stub::PollActivityTaskQueue);
   }
 
   static wsv1::RespondWorkflowTaskCompletedRequest completion(const wsv1::PollWorkflowTaskQueueResponse& task,
@@ -552,7 +535,7 @@ TEST_F(ServerFeaturesTest, SignalExternalCommandSignalsTheTargetAndTellsTheIniti
   EXPECT_EQ(failed.cause(), enums::SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND);
   auto next = poll_workflow_task(queue("-initiator"));
   EXPECT_EQ(next.workflow_execution().run_id(), initiator.run_id());
-  complete_task(next, {complete_workflow()});
+  complete_task(next, {complete_workflow({})});
   target.terminate();
 }
 
@@ -688,7 +671,7 @@ TEST_F(ServerFeaturesTest, ActivitiesHeartbeatCompleteFailAndCancelById) {
 
 TEST_F(ServerFeaturesTest, SdkMetadataOfACompletionIsRecordedInWorkflowTaskCompleted) {
   auto handle = client_->start_workflow("Metadata", options());
-  auto request = completion(poll_workflow_task(queue()), {complete_workflow()});
+  auto request = completion(poll_workflow_task(queue()), {complete_workflow({})});
   auto* metadata = request.mutable_sdk_metadata();
   metadata->add_core_used_flags(1);
   metadata->add_core_used_flags(2);
