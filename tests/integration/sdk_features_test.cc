@@ -493,7 +493,7 @@ TEST_F(SdkWorkerTest, CodeThatChangesBetweenTasksFailsTheTaskAsNonDeterministic)
   g_flipped = false;
   auto worker = start_worker(0);  // every task replays, so the change is seen at once
   auto opts = options();
-  opts.task_timeout = 2s;  // how soon a retried task that is not answered times out
+  opts.task_timeout = 3s;  // how soon a retried task that is not answered times out
   auto handle = client_->start_workflow<FlipWorkflow>(opts);
   auto history = await_event(handle, enums::EVENT_TYPE_TIMER_STARTED);
   int64_t timer_event = events_of(history, enums::EVENT_TYPE_TIMER_STARTED).at(0)->event_id();
