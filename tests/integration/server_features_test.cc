@@ -56,7 +56,6 @@ Command signal_external(const std::string& workflow_id, const std::string& signa
   Command c;
   c.set_command_type(enums::COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION);
   auto* a = c.mutable_signal_external_workflow_execution_command_attributes();
-  a->set_namespace_("default");
   a->mutable_execution()->set_workflow_id(workflow_id);
   a->set_signal_name(signal_name);
   *a->mutable_input()->add_payloads() = arg;
@@ -67,7 +66,6 @@ Command cancel_external(const std::string& workflow_id) {
   Command c;
   c.set_command_type(enums::COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION);
   auto* a = c.mutable_request_cancel_external_workflow_execution_command_attributes();
-  a->set_namespace_("default");
   a->set_workflow_id(workflow_id);
   a->set_reason("no longer needed");
   return c;
