@@ -329,6 +329,10 @@ void WorkflowWorker::respond_failed(const PollResponse& task, enums::WorkflowTas
   std::string message = error_message(reported);
   STEAD_LOG(kWarn) << "workflow " << task.workflow_execution().workflow_id() << " (" << task.workflow_type().name()
                    << "): workflow task failed: " << message;
+  // As sdk-core: only attempt 1 reports its failure. Later attempts are left to the task's
+  // start-to-close timeout, so a task that fails every time (a bug, a non-deterministic
+  // change) is retried at that pace rather than in a tight loop with the server.
+  if (task.attempt() > 1) return;
   wsv1::RespondWorkflowTaskFailedRequest request;
   request.set_task_token(task.task_token());
   request.set_namespace_(client_->ns());

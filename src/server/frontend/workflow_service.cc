@@ -140,9 +140,16 @@ void WorkflowService::register_routes(RpcRouter& router) {
 
   route<wsv1::ListNamespacesRequest, wsv1::ListNamespacesResponse>(
       router, "ListNamespaces",
-      [this](const CallInfo&, wsv1::ListNamespacesRequest, Responder<wsv1::ListNamespacesResponse> responder) {
+      [this](const CallInfo&, wsv1::ListNamespacesRequest request, Responder<wsv1::ListNamespacesResponse> responder) {
+        // Pages in name order; the token is the last name handed out (page_size <= 0: all).
         wsv1::ListNamespacesResponse resp;
+        const std::string& after = request.next_page_token();
         for (const auto& record : engine_.list_namespaces()) {
+          if (!after.empty() && record.name() <= after) continue;
+          if (request.page_size() > 0 && resp.namespaces_size() == request.page_size()) {
+            resp.set_next_page_token(resp.namespaces(resp.namespaces_size() - 1).namespace_info().name());
+            break;
+          }
           wsv1::DescribeNamespaceResponse described;
           fill_namespace(record, &described);
           *resp.add_namespaces() = std::move(described);

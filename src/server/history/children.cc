@@ -346,8 +346,11 @@ void Engine::deliver_external(const persistence::RunKey& source, int64_t initiat
     } else if (found && target->open()) {
       delivered = true;
       Mutation m(*this, entry, *target);
+      temporal::api::common::v1::WorkflowExecution sender;
+      sender.set_workflow_id(source.workflow_id);
+      sender.set_run_id(source.run_id);
       add_signal(m, request.signal_name(), request.input(), "", request.header(),
-                 source.run_id + ":" + std::to_string(initiated_id), true);
+                 source.run_id + ":" + std::to_string(initiated_id), true, &sender);
       commit(m, nullptr);
     }
   }

@@ -214,10 +214,12 @@ class Engine {
   // Terminates the current run for TERMINATE_EXISTING. REQUIRES: entry's mutex held.
   Status decide_start(WorkflowEntry& entry, const std::shared_ptr<WorkflowEntry>& entry_ref,
                       const StartRequestView& start, StartDecision* decision, Run** current);
-  // Appends WorkflowExecutionSignaled unless request_id was seen (signal_workflow.cc).
+  // Appends WorkflowExecutionSignaled unless request_id was seen (signal_workflow.cc). `sender`:
+  // the run whose SignalExternalWorkflowExecution command sent it.
   void add_signal(Mutation& m, const std::string& name, const temporal::api::common::v1::Payloads& input,
                   const std::string& identity, const temporal::api::common::v1::Header& header,
-                  const std::string& request_id, bool schedule_task);
+                  const std::string& request_id, bool schedule_task,
+                  const temporal::api::common::v1::WorkflowExecution* sender = nullptr);
 
   // New runs (start_workflow.cc). create_run registers an empty run as the entry's current run;
   // start_run writes its first events. REQUIRES: entry's mutex held.

@@ -22,7 +22,8 @@ bool in_first_task_backoff(const Run& run) {
 
 void Engine::add_signal(Mutation& m, const std::string& name, const temporal::api::common::v1::Payloads& input,
                         const std::string& identity, const temporal::api::common::v1::Header& header,
-                        const std::string& request_id, bool schedule_task) {
+                        const std::string& request_id, bool schedule_task,
+                        const temporal::api::common::v1::WorkflowExecution* sender) {
   auto& ms = m.ms();
   if (!request_id.empty()) {
     for (const auto& seen : ms.signal_request_ids())
@@ -37,6 +38,7 @@ void Engine::add_signal(Mutation& m, const std::string& name, const temporal::ap
   a->set_identity(identity);
   *a->mutable_header() = header;
   a->set_request_id(request_id);
+  if (sender) *a->mutable_external_workflow_execution() = *sender;  // a workflow's SignalExternal command
   if (schedule_task && !in_first_task_backoff(m.run())) m.schedule_workflow_task();
 }
 
