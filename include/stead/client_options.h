@@ -5,6 +5,10 @@
 //                           .tls = stead::TlsOptions{},
 //                           .api_key = api_key});
 //
+//   // The settings the `temporal` CLI and the official SDKs use (TEMPORAL_ADDRESS, ...,
+//   // ~/.config/temporalio/temporal.toml); see stead/client_config.h:
+//   stead::Client::connect(stead::ClientOptions::from_env());
+//
 //   // mTLS, certificates from files:
 //   .tls = stead::TlsOptions{.client_cert_path = "client.pem", .client_private_key_path = "client.key"}
 #pragma once
@@ -22,6 +26,8 @@ class Channel;
 }
 
 namespace stead {
+
+struct ClientConfigLoadOptions;  // stead/client_config.h
 
 // Each certificate or key is given either as PEM text or as the path of a PEM file (not
 // both). Files are read once, at connect.
@@ -61,6 +67,12 @@ struct ClientOptions {
   // in-process connection to an embedded server is {.channel = server->in_process_channel()}:
   // no socket, no port.
   std::shared_ptr<grpc::Channel> channel{};
+
+  // Options from the TOML profile file and TEMPORAL_* variables the official CLI and SDKs
+  // read (stead/client_config.h says which, and how they combine). Throws
+  // std::invalid_argument naming the bad key and its file or variable.
+  static ClientOptions from_env();
+  static ClientOptions from_env(const ClientConfigLoadOptions& options);
 };
 
 }  // namespace stead
