@@ -105,7 +105,11 @@ void Engine::record_child_started(const persistence::RunKey& parent, const v1::C
   auto it = children->find(initiated_id);
   if (it == children->end() || !it->second.run_id().empty()) return;
   v1::ChildInfo& child = it->second;
-  if (!status.ok() && status.code() == StatusCode::kUnavailable) return;  // persistence trouble: recovery redoes it
+  if (!status.ok() && status.code() == StatusCode::kUnavailable) {
+    // The store refused the child's start (disk full...): the intent stays, tried again later.
+    retry_later([this, parent, initiated_id] { start_child(parent, initiated_id); });
+    return;
+  }
   Mutation m(*this, entry, *run);
   if (status.ok()) {
     auto* event = m.add_external_event(enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED);
