@@ -154,6 +154,9 @@ class Engine {
   // ---- Cross-workflow steps (children.cc), run after the initiating commit ----
   void start_child(const persistence::RunKey& parent, int64_t initiated_id);
   void deliver_external(const persistence::RunKey& source, int64_t initiated_id);
+  // Records on the source run that its signal/cancel request reached (or missed) the target.
+  void record_external_outcome(const persistence::RunKey& source, int64_t initiated_id,
+                               const stead::server::v1::ExternalRequest& request, bool delivered);
   // Records the final close of a child's chain on its parent. Idempotent: the parent forgets
   // the child (ChildInfo) in the same commit.
   void notify_parent(const stead::server::v1::ExecutionInfo& child, const temporal::api::history::v1::HistoryEvent& close_event);
