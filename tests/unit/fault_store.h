@@ -76,6 +76,14 @@ class FaultStore : public Store {
     inner_->commit(std::move(batch), std::move(done));
   }
 
+  void resume_writes(const std::string& ns, const std::string& workflow_id) override {
+    {
+      std::lock_guard lock(mu_);
+      if (crashed_) return;  // the process is "dead": nothing after the crash point runs
+    }
+    inner_->resume_writes(ns, workflow_id);
+  }
+
   Status load_namespaces(std::vector<NamespaceRow>* out) override { return inner_->load_namespaces(out); }
   Status load_open_executions(std::vector<ExecutionRow>* out) override { return inner_->load_open_executions(out); }
   Status load_execution(const RunKey& key, ExecutionRow* out, bool* found) override {

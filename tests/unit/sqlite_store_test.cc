@@ -381,7 +381,7 @@ TEST_P(SqliteStoreTest, ReadersSeeEveryCommittedBatchWhileOthersWrite) {
   EXPECT_EQ(count, kWriters * kBatches);
 }
 
-TEST_P(SqliteStoreTest, FailedBatchFailsItsCallbackAndBreaksTheStore) {
+TEST_P(SqliteStoreTest, FailedBatchFailsUnavailableAndFencesItsWorkflowIdsUntilResumed) {
   RunKey key = run_key("wf");
   WriteBatch first;
   first.events.push_back(event(key, 1));
@@ -392,24 +392,45 @@ TEST_P(SqliteStoreTest, FailedBatchFailsItsCallbackAndBreaksTheStore) {
   duplicate.events.push_back(event(key, 1));
   Status s = store().commit_sync(duplicate);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.message().rfind("database write failed: constraint failed (", 0), 0u) << s.ToString();
   EXPECT_NE(s.message().find("write history event"), std::string::npos) << s.ToString();
 
-  // Sticky: a valid batch now fails with the same status.
-  WriteBatch later;
-  later.executions.push_back({run_key("later"), "s", true});
-  Status again = store().commit_sync(later);
+  // Fenced: a valid batch of a workflow id the failed batch touched fails the same way,
+  // unwritten (its writer's in-memory state included the failed batch).
+  WriteBatch fenced;
+  fenced.executions.push_back({run_key("partial"), "fenced", true});
+  Status again = store().commit_sync(fenced);
   EXPECT_EQ(again.code(), s.code());
   EXPECT_EQ(again.message(), s.message());
 
-  // Nothing of the failed or later batches is visible; what was committed still reads.
+  // Other workflow ids keep writing.
+  WriteBatch other;
+  other.executions.push_back({run_key("other"), "s", true});
+  ASSERT_TRUE(store().commit_sync(other).ok());
+
+  // Nothing of the failed or fenced batches is visible; what was committed still reads.
   ExecutionRow e;
   bool found = true;
   ASSERT_TRUE(store().load_execution(run_key("partial"), &e, &found).ok());
   EXPECT_FALSE(found);
-  ASSERT_TRUE(store().load_execution(run_key("later"), &e, &found).ok());
-  EXPECT_FALSE(found);
   EXPECT_EQ(history(key).size(), 1u);
+  ASSERT_TRUE(store().load_execution(run_key("other"), &e, &found).ok());
+  EXPECT_TRUE(found);
+
+  // resume_writes lifts the fence for batches queued after it.
+  store().resume_writes(run_key("partial").ns, run_key("partial").workflow_id);
+  ASSERT_TRUE(store().commit_sync(fenced).ok());
+  ASSERT_TRUE(store().load_execution(run_key("partial"), &e, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(e.mutable_state, "fenced");
+  // The id the duplicate event belonged to stays fenced until it is resumed too.
+  WriteBatch next_event;
+  next_event.events.push_back(event(key, 2));
+  EXPECT_EQ(store().commit_sync(next_event).code(), StatusCode::kUnavailable);
+  store().resume_writes(key.ns, key.workflow_id);
+  ASSERT_TRUE(store().commit_sync(next_event).ok());
+  EXPECT_EQ(history(key).size(), 2u);
 }
 
 TEST_P(SqliteStoreTest, CloseDrainsTheQueueAndLaterCommitsAreUnavailable) {

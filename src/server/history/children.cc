@@ -105,7 +105,11 @@ void Engine::record_child_started(const persistence::RunKey& parent, const v1::C
   auto it = children->find(initiated_id);
   if (it == children->end() || !it->second.run_id().empty()) return;
   v1::ChildInfo& child = it->second;
-  if (!status.ok() && status.code() == StatusCode::kUnavailable) return;  // persistence trouble: recovery redoes it
+  if (!status.ok() && status.code() == StatusCode::kUnavailable) {
+    // The store refused the child's start (disk full...): the intent stays, tried again later.
+    retry_later([this, parent, initiated_id] { start_child(parent, initiated_id); });
+    return;
+  }
   Mutation m(*this, entry, *run);
   if (status.ok()) {
     auto* event = m.add_external_event(enums::EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED);
@@ -319,6 +323,13 @@ void Engine::deliver_external(const persistence::RunKey& source, int64_t initiat
   }
   const std::string& ns = request.namespace_().empty() ? source.ns : request.namespace_();
   bool delivered = false;
+  // The sender records the delivery only once the target's event is durable; a refused
+  // target write (disk full) leaves the request pending and tries it again (idempotent: the
+  // signal's request id is fixed, a cancel is not requested twice).
+  auto after_target = [this, source, initiated_id, request](Status status) {
+    if (status.ok()) return record_external_outcome(source, initiated_id, request, true);
+    retry_later([this, source, initiated_id] { deliver_external(source, initiated_id); });
+  };
   {
     auto entry = entry_for(ns, request.execution().workflow_id());
     std::lock_guard lock(entry->mu);
@@ -341,7 +352,8 @@ void Engine::deliver_external(const persistence::RunKey& source, int64_t initiat
         a->mutable_external_workflow_execution()->set_workflow_id(source.workflow_id);
         a->mutable_external_workflow_execution()->set_run_id(source.run_id);
         m.schedule_workflow_task();
-        commit(m, nullptr);
+        commit(m, after_target);
+        return;
       }
     } else if (found && target->open()) {
       delivered = true;
@@ -351,10 +363,16 @@ void Engine::deliver_external(const persistence::RunKey& source, int64_t initiat
       sender.set_run_id(source.run_id);
       add_signal(m, request.signal_name(), request.input(), "", request.header(),
                  source.run_id + ":" + std::to_string(initiated_id), true, &sender);
-      commit(m, nullptr);
+      commit(m, after_target);
+      return;
     }
   }
-  // Record the outcome on the source run.
+  record_external_outcome(source, initiated_id, request, delivered);
+}
+
+void Engine::record_external_outcome(const persistence::RunKey& source, int64_t initiated_id,
+                                     const v1::ExternalRequest& request, bool delivered) {
+  const std::string& ns = request.namespace_().empty() ? source.ns : request.namespace_();
   auto entry = entry_for(source.ns, source.workflow_id);
   std::lock_guard lock(entry->mu);
   Run* run = nullptr;

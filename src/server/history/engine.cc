@@ -209,21 +209,111 @@ Status Engine::lock_run(const std::string& ns, const std::string& workflow_id, c
 void Engine::commit(Mutation& mutation, std::function<void(Status)> then) {
   mutation.finish();
   for (const auto& mark : mutation.effects().runs) ++mark.run->pending_commits;
+  const auto& info = mutation.run().ms.info();
+  // The state this batch was built on; if it fails, that state is dropped once.
+  const uint64_t epoch = mutation.effects().entry->epoch;
   store_.commit(std::move(mutation.batch()),
-                [this, effects = std::move(mutation.effects()), then = std::move(then)](const Status& status) mutable {
+                [this, effects = std::move(mutation.effects()), then = std::move(then), epoch, ns = info.namespace_(),
+                 workflow_id = info.workflow_id()](const Status& status) mutable {
                   // The writer thread only hands off: effects and replies run on the executor.
-                  executor_.post([this, status, effects = std::move(effects), then = std::move(then)]() mutable {
+                  executor_.post([this, status, effects = std::move(effects), then = std::move(then), epoch,
+                                  ns = std::move(ns), workflow_id = std::move(workflow_id)]() mutable {
                     if (!status.ok()) {
-                      STEAD_LOG(kError) << "commit failed: " << status.ToString();
+                      // The store logs the outage (rate-limited); one line per request would flood.
                       effects.tasks.clear();  // nothing of a failed commit may reach workers
                       effects.timers.clear();
                       effects.followups.clear();
                       for (auto& mark : effects.runs) mark.committed_next_event_id = mark.committed_close_event_id = 0;
                     }
                     apply_effects(effects);  // also releases the runs' pending-commit marks
-                    if (then) then(status.ok() ? status : Status::Unavailable("persistence failure: " + status.message()));
+                    // Reloaded before the reply, so a client's retry sees what the database holds.
+                    if (!status.ok()) reload_after_failed_write(effects.entry, ns, workflow_id, epoch);
+                    if (!then) return;
+                    if (status.ok() || status.code() == StatusCode::kUnavailable) return then(status);
+                    then(Status::Unavailable("database write failed: " + status.message()));
                   });
                 });
+}
+
+void Engine::reload_after_failed_write(const std::shared_ptr<WorkflowEntry>& entry, const std::string& ns,
+                                       const std::string& workflow_id, uint64_t epoch) {
+  if (stopping_) return;  // a closed store fails every commit; nothing is left to serve
+  std::vector<std::shared_ptr<HistoryWaiter>> waiters;
+  std::vector<std::string> queries;
+  {
+    std::lock_guard lock(entry->mu);
+    if (entry->epoch != epoch) return;  // an earlier failure of the same state already reloaded it
+    ++entry->epoch;
+    std::map<std::string, std::map<std::string, Run::AdmittedUpdate>> admitted;
+    for (auto& [run_id, run] : entry->runs) {
+      waiters.insert(waiters.end(), run->waiters.begin(), run->waiters.end());
+      run->waiters.clear();
+      queries.insert(queries.end(), run->buffered_query_ids.begin(), run->buffered_query_ids.end());
+      queries.insert(queries.end(), run->attached_query_ids.begin(), run->attached_query_ids.end());
+      run->buffered_query_ids.clear();
+      run->attached_query_ids.clear();
+      if (!run->admitted_updates.empty()) admitted[run_id] = std::move(run->admitted_updates);
+      entry->retired.push_back(std::move(run));
+    }
+    entry->runs.clear();
+    entry->current_loaded = false;
+    std::erase_if(entry->retired, [](const auto& run) { return run->pending_commits == 0; });
+    // Queued behind every batch built on the dropped state, so those fail unwritten and the
+    // batches of the reloaded state are written.
+    store_.resume_writes(ns, workflow_id);
+    // Admitted updates exist only in memory (as in Temporal); they carry over to the reloaded
+    // run and go out with its next workflow task.
+    for (auto& [run_id, updates] : admitted) {
+      Run* run = nullptr;
+      if (!find_run(*entry, ns, workflow_id, run_id, &run).ok() || !run->open()) continue;
+      for (auto& [update_id, update] : updates) {
+        update.delivered = false;
+        run->admitted_updates.emplace(update_id, std::move(update));
+      }
+    }
+  }
+  // Long polls and update waiters re-evaluate against the reloaded run.
+  for (auto& waiter : waiters) {
+    if (!waiter->taken.exchange(true)) executor_.post(std::move(waiter->wake));
+  }
+  for (const auto& query_id : queries) {
+    finish_query(query_id, Status::Unavailable("database write failed; the workflow was reloaded, retry the query"),
+                 {});
+  }
+  rearm_after_reload(entry, ns, workflow_id, epoch + 1);
+}
+
+void Engine::rearm_after_reload(std::shared_ptr<WorkflowEntry> entry, std::string ns, std::string workflow_id,
+                                uint64_t epoch) {
+  // Delayed: while the disk is still full, an immediate re-dispatch would fail again at once
+  // (a task polled, its start refused, re-armed, polled...).
+  retry_later([this, entry = std::move(entry), ns = std::move(ns), workflow_id = std::move(workflow_id), epoch] {
+    Effects effects;
+    {
+      std::lock_guard lock(entry->mu);
+      if (entry->epoch != epoch) return;  // reloaded again since; that reload re-arms
+      Run* run = nullptr;
+      Status s = find_run(*entry, ns, workflow_id, "", &run);
+      if (!s.ok()) {
+        if (s.code() != StatusCode::kNotFound) rearm_after_reload(entry, ns, workflow_id, epoch);  // read failed
+        return;
+      }
+      if (!run->open()) return;
+      // As at start-up: tasks and deadlines that the dropped state had taken out of matching
+      // or the timer queue come back; duplicates are recognised as stale (see TimerTask).
+      rearm_run(*run, effects);
+    }
+    apply_effects(effects);
+  });
+}
+
+void Engine::retry_later(std::function<void()> fn) {
+  real_timers_.schedule(std::chrono::system_clock::now() + kRetryAfterWriteFailure,
+                        [this, fn = std::move(fn)]() mutable {
+                          executor_.post([this, fn = std::move(fn)] {
+                            if (!stopping_) fn();
+                          });
+                        });
 }
 
 // REQUIRES: no entry lock held (matching may hand a task to a poll, which calls back in).
@@ -240,6 +330,7 @@ void Engine::apply_effects(const Effects& effects) {
         waiters.insert(waiters.end(), run.waiters.begin(), run.waiters.end());
         run.waiters.clear();
       }
+      std::erase_if(effects.entry->retired, [](const auto& run) { return run->pending_commits == 0; });
     }
     for (auto& waiter : waiters) {
       if (!waiter->taken.exchange(true)) executor_.post(std::move(waiter->wake));

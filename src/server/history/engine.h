@@ -154,6 +154,9 @@ class Engine {
   // ---- Cross-workflow steps (children.cc), run after the initiating commit ----
   void start_child(const persistence::RunKey& parent, int64_t initiated_id);
   void deliver_external(const persistence::RunKey& source, int64_t initiated_id);
+  // Records on the source run that its signal/cancel request reached (or missed) the target.
+  void record_external_outcome(const persistence::RunKey& source, int64_t initiated_id,
+                               const stead::server::v1::ExternalRequest& request, bool delivered);
   // Records the final close of a child's chain on its parent. Idempotent: the parent forgets
   // the child (ChildInfo) in the same commit.
   void notify_parent(const stead::server::v1::ExecutionInfo& child, const temporal::api::history::v1::HistoryEvent& close_event);
@@ -167,6 +170,10 @@ class Engine {
   // still open (a start that raced with the close, or a policy step lost in the crash).
   void reconcile_child(const persistence::RunKey& parent, int64_t initiated_id);
   void enforce_parent_close(const persistence::RunKey& child);
+
+  // How long after a failed write the reloaded run's tasks and deadlines come back, and a
+  // child start refused by the store is tried again.
+  static constexpr Duration kRetryAfterWriteFailure = std::chrono::seconds(1);
 
   const Config& config() const { return config_; }
   const timers::Clock& clock() const { return clock_; }
@@ -195,6 +202,16 @@ class Engine {
   // REQUIRES: the entry's mutex is held (commit order = mutation order).
   void commit(Mutation& mutation, std::function<void(Status)> then);
   void apply_effects(const Effects& effects);
+  // After a failed commit built in `epoch` of `entry`: drops the entry's runs (they hold the
+  // unwritten change, and commits queued behind it), wakes their waiters, fails their
+  // queries, lets the store write the workflow id again, and re-arms the reloaded current run
+  // after kRetryAfterWriteFailure. Once per epoch. REQUIRES: no entry lock held.
+  void reload_after_failed_write(const std::shared_ptr<WorkflowEntry>& entry, const std::string& ns,
+                                 const std::string& workflow_id, uint64_t epoch);
+  void rearm_after_reload(std::shared_ptr<WorkflowEntry> entry, std::string ns, std::string workflow_id,
+                          uint64_t epoch);
+  // Runs `fn` on the executor after kRetryAfterWriteFailure (wall clock), unless stopping.
+  void retry_later(std::function<void()> fn);
   void arm_timer(const TimerTask& task, TimePoint deadline);
   void on_timer(const TimerTask& task);
   void dispatch_workflow_task(const Run& run, Effects& effects);

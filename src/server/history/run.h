@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,13 @@ struct WorkflowEntry {
   bool current_loaded = false;     // current_run_id reflects the store
   std::string current_run_id;      // newest run, empty when the id was never used
   std::map<std::string, std::unique_ptr<Run>> runs;
+  // Bumped when a failed write makes the engine drop `runs` and reload them from the store
+  // (Engine::reload_after_failed_write); a commit remembers the epoch it was built in, so
+  // the failures of one discarded state cause one reload.
+  uint64_t epoch = 0;
+  // Dropped runs that queued commits still point at (Effects::RunMark); freed when their
+  // pending_commits reach 0. Unreachable by lookups.
+  std::vector<std::unique_ptr<Run>> retired;
 };
 
 // A run found and locked for one operation; the entry's mutex is held while this lives.

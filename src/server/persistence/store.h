@@ -7,9 +7,14 @@
 //   (group commit) by a single writer thread.
 // - `done` runs exactly once, on the writer thread, after the transaction holding the batch
 //   has committed (or failed). It must not block and must not call commit_sync().
-// - After a failed commit the store is broken ("sticky error", as in LevelDB): every later
-//   commit fails with the same status, because callers have already applied the batch to
-//   their in-memory state.
+// - A failed commit (disk full, failed fsync, I/O error) fails with Unavailable whose message
+//   starts "database write failed: " and names the cause. It also fences the workflow ids the
+//   batch touched (its rows' (ns, workflow_id)): later batches touching a fenced id fail with
+//   the same status without being written, because the caller built them on in-memory state
+//   that included the failed batch. resume_writes(ns, workflow_id), queued like a commit,
+//   lifts the fence for batches queued after it; the caller calls it once it has discarded
+//   that in-memory state. Other workflow ids keep writing, so writes resume when the disk
+//   does, without a restart.
 // - Reads are synchronous, thread-safe, and see every batch whose `done` has run.
 //
 // Rows hold serialized protos (stead.server.v1.MutableState, temporal.api.history.v1.HistoryEvent,
@@ -107,6 +112,10 @@ class Store {
 
   // Queues `batch` for the writer thread; see the contract above.
   virtual void commit(WriteBatch batch, CommitCallback done) = 0;
+
+  // Lifts the fence a failed commit put on (ns, workflow_id) (see the contract above), in
+  // queue order: batches queued before this call still fail. No-op when there is none.
+  virtual void resume_writes(const std::string& ns, const std::string& workflow_id) = 0;
 
   // Commits and waits. REQUIRES: not called from the writer thread (i.e. not from a `done`).
   Status commit_sync(WriteBatch batch);

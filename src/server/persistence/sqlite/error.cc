@@ -44,4 +44,32 @@ Status sqlite_error(int rc, sqlite3* db, const char* op) {
   return Status(code, std::move(message));
 }
 
+std::string write_failure_cause(int rc) {
+  switch (rc) {
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC:
+      return "fsync failed";
+    case SQLITE_IOERR_WRITE:
+      return "write to the database file failed";
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return "disk full";
+    case SQLITE_IOERR:
+      return "I/O error";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "database locked by another connection";
+    case SQLITE_READONLY:
+      return "database is read-only";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "database file is corrupt";
+    default:
+      return sqlite3_errstr(rc);
+  }
+}
+
 }  // namespace stead::server::persistence::sqlite

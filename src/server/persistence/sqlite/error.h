@@ -10,6 +10,8 @@
 //   anything else                                             -> Internal
 #pragma once
 
+#include <string>
+
 #include "common/status.h"
 
 struct sqlite3;
@@ -19,5 +21,9 @@ namespace stead::server::persistence::sqlite {
 // `db` may be null (e.g. sqlite3_open_v2 could not allocate a handle); then only the code's
 // generic text is used. REQUIRES: rc is not SQLITE_OK, SQLITE_ROW or SQLITE_DONE.
 Status sqlite_error(int rc, sqlite3* db, const char* op);
+
+// What an operator should read first when a write failed with (extended) code `rc`:
+// "disk full", "fsync failed", "I/O error", ...
+std::string write_failure_cause(int rc);
 
 }  // namespace stead::server::persistence::sqlite

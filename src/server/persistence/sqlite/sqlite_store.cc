@@ -106,6 +106,10 @@ void SqliteStore::commit(WriteBatch batch, CommitCallback done) {
   writer_->commit(std::move(batch), std::move(done));
 }
 
+void SqliteStore::resume_writes(const std::string& ns, const std::string& workflow_id) {
+  writer_->resume_writes(ns, workflow_id);
+}
+
 void SqliteStore::close() {
   if (writer_ != nullptr) writer_->close();
 }

@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void commit(WriteBatch batch, CommitCallback done) override;
+  void resume_writes(const std::string& ns, const std::string& workflow_id) override;
   Status load_namespaces(std::vector<NamespaceRow>* out) override;
   Status load_open_executions(std::vector<ExecutionRow>* out) override;
   Status load_execution(const RunKey& key, ExecutionRow* out, bool* found) override;
