@@ -125,7 +125,8 @@ function(stead_write_pc target description)
   string(JOIN ", " requires ${requires})
   set(cflags "-I\${includedir}")
   if(target STREQUAL "stead_proto")
-    set(cflags "-I\${includedir}/stead/proto")
+    # -isystem: the generated headers warn (deprecated enum values) under the consumer's flags.
+    set(cflags "-isystem \${includedir}/stead/proto")
   endif()
   stead_pc_name(${target} pc)
   # ${pcfiledir}-relative prefix: the same file works in /usr and in any other prefix.
@@ -173,6 +174,8 @@ set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
 # that GNUInstallDirs picks Debian's multiarch libdir).
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
+# Without debug info the packages shrink from ~400 MB to a fraction (RelWithDebInfo builds).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(STEAD_DEB_MAINTAINER "Stead maintainers" CACHE STRING "Maintainer field of the .deb packages")
@@ -201,7 +204,8 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME stead-dev)
 set(CPACK_COMPONENT_DEV_DESCRIPTION
   "Stead C++ SDK, embedded server and web library: headers, static libraries, CMake package (find_package(Stead)) and pkg-config files")
 # The -dev packages of everything SteadConfig.cmake / the .pc files look for.
-set(stead_dev_depends "stead (= ${PROJECT_VERSION})" libgrpc++-dev libprotobuf-dev protobuf-compiler
+# protobuf-compiler-grpc: gRPC's CMake package checks that its grpc_cpp_plugin exists.
+set(stead_dev_depends "stead (= ${PROJECT_VERSION})" libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
   libsqlite3-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev pkg-config)
 if(TARGET stead_http_httplib)
   list(APPEND stead_dev_depends libcpp-httplib-dev)
