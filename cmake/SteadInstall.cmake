@@ -57,11 +57,13 @@ install(FILES ${PROJECT_BINARY_DIR}/cmake/SteadConfig.cmake ${PROJECT_BINARY_DIR
   DESTINATION ${STEAD_CMAKE_DIR} COMPONENT dev)
 
 # --- pkg-config ----------------------------------------------------------------------------
-# One .pc file per installed library, generated from the target's own link list, so it cannot
-# drift from the CMake build: stead-client.pc, stead-worker.pc, ..., stead.pc (everything).
-# The libraries are static archives, so every dependency goes into Requires/Libs (not
-# .private): a consumer links them whether or not it passes --static. pkg-config orders the
-# -l flags so that each library comes before the ones it requires.
+# One .pc file per public target (stead-client.pc, stead-worker.pc, stead-server.pc,
+# stead-http*.pc, stead.pc for everything), generated from the targets' own link lists so it
+# cannot drift from the CMake build. Each file is flat: Libs lists every Stead archive the
+# target needs, in link order, and Requires names each external module once. (Per-library
+# files requiring one another made pkg-config repeat gRPC's ~90 abseil flags once per path,
+# over 1,000 words, and GNU ld then took a minute to link.) The libraries are static archives,
+# so dependencies go into Requires/Libs, not .private: a consumer links them without --static.
 set(stead_pc_external
   "protobuf::libprotobuf=protobuf" "gRPC::grpc++=grpc++" "PkgConfig::SQLITE3=sqlite3"
   "nlohmann_json::nlohmann_json=nlohmann_json" "OpenSSL::Crypto=libcrypto" "ZLIB::ZLIB=zlib"
@@ -69,50 +71,47 @@ set(stead_pc_external
 # Header-only or flag-only dependencies with no .pc file of their own.
 set(stead_pc_flags "Threads::Threads=-pthread" "Boost::headers=")
 
-function(stead_pc_name target out)
-  get_target_property(export_name ${target} EXPORT_NAME)
-  string(REPLACE "_" "-" export_name "${export_name}")
-  if(export_name STREQUAL "stead")
-    set(${out} "stead" PARENT_SCOPE)
-  else()
-    set(${out} "stead-${export_name}" PARENT_SCOPE)
+# Collects, into global properties, what linking `target` takes: STEAD_PC_LIBS_<target> (Stead
+# archive names, each before the ones it depends on), STEAD_PC_MODULES_<target> (external
+# pkg-config modules) and STEAD_PC_FLAGS_<target>.
+function(stead_pc_collect target)
+  get_property(done GLOBAL PROPERTY STEAD_PC_DONE_${target})
+  if(done)
+    return()
   endif()
-endfunction()
-
-function(stead_write_pc target description)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "INTERFACE_LIBRARY")
     get_target_property(deps ${target} INTERFACE_LINK_LIBRARIES)
     set(libs "")
   else()
     get_target_property(deps ${target} LINK_LIBRARIES)
-    get_target_property(out_name ${target} OUTPUT_NAME)
-    if(NOT out_name)
-      set(out_name ${target})
-    endif()
-    set(libs "-L\${libdir} -l${out_name}")
+    set(libs ${target})
   endif()
-  set(requires "")
+  set(modules "")
+  set(flags "")
   foreach(dep ${deps})
     if(TARGET ${dep} AND dep MATCHES "^stead_")
-      stead_pc_name(${dep} pc)
-      list(APPEND requires ${pc})
+      stead_pc_collect(${dep})
+      get_property(dep_libs GLOBAL PROPERTY STEAD_PC_LIBS_${dep})
+      get_property(dep_modules GLOBAL PROPERTY STEAD_PC_MODULES_${dep})
+      get_property(dep_flags GLOBAL PROPERTY STEAD_PC_FLAGS_${dep})
+      list(APPEND libs ${dep_libs})
+      list(APPEND modules ${dep_modules})
+      list(APPEND flags ${dep_flags})
       continue()
     endif()
     set(handled OFF)
     foreach(pair ${stead_pc_external})
       string(REGEX MATCH "^([^=]+)=(.*)$" _ "${pair}")
       if(dep STREQUAL CMAKE_MATCH_1)
-        list(APPEND requires ${CMAKE_MATCH_2})
+        list(APPEND modules ${CMAKE_MATCH_2})
         set(handled ON)
       endif()
     endforeach()
     foreach(pair ${stead_pc_flags})
       string(REGEX MATCH "^([^=]+)=(.*)$" _ "${pair}")
       if(dep STREQUAL CMAKE_MATCH_1)
-        if(CMAKE_MATCH_2)
-          string(APPEND libs " ${CMAKE_MATCH_2}")
-        endif()
+        list(APPEND flags ${CMAKE_MATCH_2})
         set(handled ON)
       endif()
     endforeach()
@@ -121,17 +120,30 @@ function(stead_write_pc target description)
       message(FATAL_ERROR "cmake/SteadInstall.cmake: no pkg-config name for ${dep} (linked by ${target}); add it to stead_pc_external or stead_pc_flags")
     endif()
   endforeach()
-  list(REMOVE_DUPLICATES requires)
-  string(JOIN ", " requires ${requires})
-  set(cflags "-I\${includedir}")
-  if(target STREQUAL "stead_proto")
-    # -isystem: the generated headers warn (deprecated enum values) under the consumer's flags.
-    set(cflags "-isystem \${includedir}/stead/proto")
-  endif()
-  stead_pc_name(${target} pc)
+  # Keep the last occurrence of an archive: it then follows every archive that needs it.
+  list(REVERSE libs)
+  list(REMOVE_DUPLICATES libs)
+  list(REVERSE libs)
+  list(REMOVE_DUPLICATES modules)
+  list(REMOVE_DUPLICATES flags)
+  set_property(GLOBAL PROPERTY STEAD_PC_LIBS_${target} "${libs}")
+  set_property(GLOBAL PROPERTY STEAD_PC_MODULES_${target} "${modules}")
+  set_property(GLOBAL PROPERTY STEAD_PC_FLAGS_${target} "${flags}")
+  set_property(GLOBAL PROPERTY STEAD_PC_DONE_${target} TRUE)
+endfunction()
+
+function(stead_write_pc target pc description)
+  stead_pc_collect(${target})
+  get_property(libs GLOBAL PROPERTY STEAD_PC_LIBS_${target})
+  get_property(modules GLOBAL PROPERTY STEAD_PC_MODULES_${target})
+  get_property(flags GLOBAL PROPERTY STEAD_PC_FLAGS_${target})
+  list(TRANSFORM libs PREPEND "-l")
+  string(JOIN " " libs "-L\${libdir}" ${libs} ${flags})
+  string(JOIN ", " requires ${modules})
   # ${pcfiledir}-relative prefix: the same file works in /usr and in any other prefix.
   file(RELATIVE_PATH to_prefix "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
   string(REGEX REPLACE "/$" "" to_prefix "${to_prefix}")
+  # -isystem for the generated protos: they warn (deprecated enum values) under -Wall.
   file(WRITE ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc
 "prefix=\${pcfiledir}/${to_prefix}
 includedir=\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}
@@ -141,28 +153,25 @@ Name: ${pc}
 Description: ${description} (C++20: compile with -std=c++20 or later)
 Version: ${PROJECT_VERSION}
 Requires: ${requires}
-Cflags: ${cflags}
+Cflags: -I\${includedir} -isystem \${includedir}/stead/proto
 Libs: ${libs}
 ")
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endfunction()
 
-stead_write_pc(stead_proto "Stead: generated Temporal API protos")
-foreach(name ${STEAD_INTERNAL_TARGETS})
-  stead_write_pc(stead_${name} "Stead: internal library ${name} (link a public stead-* module instead)")
-endforeach()
-stead_write_pc(stead_client "Stead C++ SDK client")
-stead_write_pc(stead_worker "Stead C++ SDK worker")
-stead_write_pc(stead_server "Stead embedded server")
-stead_write_pc(stead_http "Stead web library")
+file(REMOVE_RECURSE ${PROJECT_BINARY_DIR}/pkgconfig)
+stead_write_pc(stead_client stead-client "Stead C++ SDK client")
+stead_write_pc(stead_worker stead-worker "Stead C++ SDK worker")
+stead_write_pc(stead_server stead-server "Stead embedded server")
+stead_write_pc(stead_http stead-http "Stead web library")
 if(TARGET stead_http_beast)
-  stead_write_pc(stead_http_beast "Stead web library, Boost.Beast adapter")
+  stead_write_pc(stead_http_beast stead-http-beast "Stead web library, Boost.Beast adapter")
 endif()
 if(TARGET stead_http_httplib)
-  stead_write_pc(stead_http_httplib "Stead web library, cpp-httplib adapter")
+  stead_write_pc(stead_http_httplib stead-http-httplib "Stead web library, cpp-httplib adapter")
 endif()
-stead_write_pc(stead_umbrella "Stead: client, worker, embedded server and web library")
+stead_write_pc(stead_umbrella stead "Stead: client, worker, embedded server and web library")
 
 # --- Debian packages (cpack -G DEB; scripts/package) --------------------------------------
 set(CPACK_GENERATOR DEB)
