@@ -95,7 +95,8 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Version of this Stead build, e.g. "0.1.0".
+// Version of this Stead build, e.g. "0.1.0": STEAD_VERSION_STRING of the library that was
+// linked (include/stead/version.h has the compile-time macros).
 const char* version();
 
 }  // namespace stead

@@ -64,7 +64,8 @@ int run_dev_server(const stead::ServerOptions& options) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Stead: durable workflows for C++ services, compatible with Temporal"};
-  app.set_version_flag("--version", stead::version());
+  // As `temporal --version` answers: "<name> version <x.y.z>" (project(VERSION) in CMakeLists.txt).
+  app.set_version_flag("--version", std::string("stead version ") + stead::version());
   app.require_subcommand(1);
 
   auto* server_cmd = app.add_subcommand("server", "Run a Stead server");

@@ -10,12 +10,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "stead/version.h"
+
 namespace stead::detail {
 
 namespace {
 
 constexpr const char* kClientName = "stead-cpp";
-constexpr const char* kClientVersion = "0.1.0";
+constexpr const char* kClientVersion = STEAD_VERSION_STRING;  // include/stead/version.h
 
 std::string default_identity() {
   char host[HOST_NAME_MAX + 1] = {};

@@ -30,10 +30,11 @@
 #include "server/timers/clock.h"
 #include "server/timers/timer_queue.h"
 #include "server/visibility/search_attribute_types.h"
+#include "stead/version.h"
 
 namespace stead {
 
-const char* version() { return "0.1.0"; }
+const char* version() { return STEAD_VERSION_STRING; }
 
 namespace {
 // Reported by GetSystemInfo: the Temporal server release whose protocol Stead follows,

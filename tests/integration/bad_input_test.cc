@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "stead/server.h"
+#include "stead/version.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
 namespace stead {
@@ -223,7 +224,8 @@ TEST_F(GrpcBadInputTest, AnEmptyMessageIsARequestWithNothingSet) {
   ASSERT_TRUE(raw_call("GetSystemInfo", "", &response).ok());
   wsv1::GetSystemInfoResponse info;
   ASSERT_TRUE(info.ParseFromString(response));
-  EXPECT_FALSE(info.server_version().empty());
+  // Temporal's protocol version, then Stead's (include/stead/version.h) as build metadata.
+  EXPECT_EQ(info.server_version(), std::string("1.29.0+stead.") + STEAD_VERSION_STRING);
 }
 
 TEST_F(GrpcBadInputTest, UnknownFieldsAreIgnored) {
