@@ -188,3 +188,69 @@ class ListedWorkflow:
     @workflow.run
     async def run(self, n: int) -> int:
         return n * 2
+
+
+# test_time_skipping.py (WorkflowEnvironment.start_time_skipping). workflow.now() is the server's
+# (virtual) time of the current workflow task.
+
+
+@workflow.defn
+class TimeSkippingWorkflow:
+    """TS2: sleeps one day, then (phase "waiting") waits for the `poke` signal and the `touch`
+    update; returns the virtual times it saw, in seconds since it started."""
+
+    def __init__(self) -> None:
+        self.start = workflow.now()
+        self.phase = "sleeping"
+        self.signal: dict[str, Any] | None = None
+        self.update: dict[str, Any] | None = None
+
+    def _elapsed(self) -> float:
+        return (workflow.now() - self.start).total_seconds()
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        await asyncio.sleep(timedelta(days=1).total_seconds())
+        slept = self._elapsed()
+        self.phase = "waiting"
+        await workflow.wait_condition(lambda: self.signal is not None and self.update is not None)
+        return {
+            "slept_s": slept,
+            "signal": self.signal,
+            "update": self.update,
+            "elapsed_s": self._elapsed(),
+        }
+
+    @workflow.query
+    def current_phase(self) -> str:
+        return self.phase
+
+    @workflow.signal
+    def poke(self, value: str) -> None:
+        self.signal = {"value": value, "phase": self.phase, "at_s": self._elapsed()}
+
+    @workflow.update
+    def touch(self, value: str) -> str:
+        self.update = {"value": value, "phase": self.phase, "at_s": self._elapsed()}
+        return f"update {value} after {self.update['at_s']:.0f} s"
+
+
+@workflow.defn
+class BackoffWorkflow:
+    """TS4: the `ts_flaky` activity fails twice; the retry policy waits 2 h, then 4 h."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        start = workflow.now()
+        result = await workflow.execute_activity(
+            "ts_flaky",
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(hours=2),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(days=1),
+                maximum_attempts=5,
+            ),
+            result_type=str,
+        )
+        return {"result": result, "elapsed_s": (workflow.now() - start).total_seconds()}

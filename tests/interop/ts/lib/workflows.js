@@ -337,6 +337,48 @@ async function callActivityWorkflow(taskQueue, activity, ...args) {
   return await activities[activity](...args);
 }
 
+// ---------------------------------------------------------------------------------------------
+// time-skipping.test.js (TestWorkflowEnvironment.createTimeSkipping). Date.now() in a workflow is
+// the server's (virtual) time of the current workflow task.
+
+const tsSignal = defineSignal('tsSignal');
+const tsUpdate = defineUpdate('tsUpdate');
+const tsPhaseQuery = defineQuery('tsPhase');
+
+// Sleeps one day, then (phase 'waiting') waits for the `tsSignal` signal and the `tsUpdate`
+// update; returns the virtual times it saw, in ms since it started.
+async function timeSkippingWorkflow() {
+  const start = Date.now();
+  let phase = 'sleeping';
+  let signal;
+  let update;
+  let sleptMs;
+  setHandler(tsPhaseQuery, () => phase);
+  setHandler(tsSignal, (value) => {
+    signal = { value, phase, atMs: Date.now() - start };
+  });
+  setHandler(tsUpdate, (value) => {
+    update = { value, phase, atMs: Date.now() - start };
+    return `update ${value} after ${update.atMs} ms`;
+  });
+  await sleep('1 day');
+  sleptMs = Date.now() - start;
+  phase = 'waiting';
+  await condition(() => signal !== undefined && update !== undefined);
+  return { sleptMs, signal, update, elapsedMs: Date.now() - start };
+}
+
+// The `tsFlaky` activity fails twice; the retry policy waits 2 h, then 4 h, between attempts.
+async function backoffWorkflow() {
+  const start = Date.now();
+  const { tsFlaky } = proxyActivities({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 hours', backoffCoefficient: 2, maximumInterval: '1 day', maximumAttempts: 5 },
+  });
+  const result = await tsFlaky();
+  return { result, elapsedMs: Date.now() - start };
+}
+
 module.exports = {
   greetWorkflow,
   flakyWorkflow,
@@ -363,4 +405,6 @@ module.exports = {
   failWorkflow,
   activityFailWorkflow,
   callActivityWorkflow,
+  timeSkippingWorkflow,
+  backoffWorkflow,
 };
