@@ -22,6 +22,7 @@ endforeach()
 
 install(TARGETS stead EXPORT SteadTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+install(FILES $<TARGET_FILE_DIR:stead>/stead-test-server DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 install(TARGETS stead_proto EXPORT SteadTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
 install(TARGETS ${stead_archives} stead_umbrella EXPORT SteadTargets
@@ -164,6 +165,7 @@ file(REMOVE_RECURSE ${PROJECT_BINARY_DIR}/pkgconfig)
 stead_write_pc(stead_client stead-client "Stead C++ SDK client")
 stead_write_pc(stead_worker stead-worker "Stead C++ SDK worker")
 stead_write_pc(stead_server stead-server "Stead embedded server")
+stead_write_pc(stead_testing stead-testing "Stead testing kit (time-skipping test environments)")
 stead_write_pc(stead_http stead-http "Stead web library")
 if(TARGET stead_http_beast)
   stead_write_pc(stead_http_beast stead-http-beast "Stead web library, Boost.Beast adapter")

@@ -6,6 +6,7 @@
 #   Stead::client       stead_client   Client, WorkflowHandle (include/stead/client.h)
 #   Stead::worker       stead_worker   Worker, workflow and activity APIs (links client)
 #   Stead::server       stead_server   the embedded server (include/stead/server.h)
+#   Stead::testing      stead_testing  test environments, time skipping (include/stead/testing.h)
 #   Stead::http         stead_http     the web library core (include/stead/http*.h)
 #   Stead::http_beast   stead_http_beast    Boost.Beast adapter   (when Boost was found)
 #   Stead::http_httplib stead_http_httplib  cpp-httplib adapter  (when cpp-httplib was found)
@@ -19,7 +20,7 @@
 # In the build tree (and for add_subdirectory/FetchContent users) the same Stead:: names are
 # ALIAS targets, so a consumer's CMakeLists.txt is the same either way.
 
-set(STEAD_PUBLIC_TARGETS client worker server http)
+set(STEAD_PUBLIC_TARGETS client worker server testing http)
 foreach(adapter http_beast http_httplib)
   if(TARGET stead_${adapter})
     list(APPEND STEAD_PUBLIC_TARGETS ${adapter})

@@ -10,6 +10,7 @@
 // change when a database file is used.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,7 +59,16 @@ struct ServerOptions {
   std::vector<std::pair<std::string, std::string>> dynamic_config{};
   // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only, which
   // is a warning when `ip` is not a loopback address (the port has no authentication).
-  std::optional<ServerTlsOptions> tls{};
+  std::optional<ServerTlsOptions> tls{};  // Time skipping (`stead server start-test`): the server runs on a virtual clock that jumps
+  // to the next deadline (timer, timeout, retry backoff, start delay) whenever time skipping
+  // is unlocked and no workflow or activity task is outstanding, and serves Temporal's
+  // TestService (LockTimeSkipping, UnlockTimeSkipping, UnlockTimeSkippingWithSleep, Sleep,
+  // SleepUntil, GetCurrentTime) on the same port. Starts locked (counter 1), as the SDKs'
+  // test environments expect. Off: TestService answers UNIMPLEMENTED.
+  bool time_skipping = false;
+  // False: no listening port at all; reach the server through in_process_channel() (no
+  // socket; `ip`, `port` and `tls` are not used, port() is 0).
+  bool listen = true;
 };
 
 class Server {
@@ -82,6 +92,15 @@ class Server {
   // A channel to this server inside this process (no socket): pass it as
   // ClientOptions::channel. Valid until shutdown(); calls after that fail with UNAVAILABLE.
   std::shared_ptr<grpc::Channel> in_process_channel() const;
+
+  // The server's time: the wall clock, or the virtual clock under time skipping.
+  std::chrono::system_clock::time_point current_time() const;
+  // ---- Time skipping (ServerOptions::time_skipping), in process: TestService's
+  // LockTimeSkipping and UnlockTimeSkipping. Both throw std::logic_error on a server without
+  // time skipping; unlock_time_skipping also when the lock counter is already zero.
+  bool time_skipping() const;
+  void lock_time_skipping() const;
+  void unlock_time_skipping() const;
 
   // Completes pending long polls, stops accepting calls, drains work and closes the
   // database. Idempotent; thread-safe.

@@ -5,8 +5,13 @@
 //                          [--log-level debug|info|warn|error] [--dynamic-config-value K=V]...
 //                          [--tls-cert-path F --tls-key-path F [--tls-ca-path F]]
 //
+//   stead server start-test [the same flags but the Web UI ones]
+//   stead-test-server PORT [start-test flags]     (a link to `stead`)
+//
 // The flags are those Temporal's SDK test harnesses pass to `temporal server start-dev`, so
-// the harnesses can launch this binary in its place.
+// the harnesses can launch this binary in its place; start-test is the time-skipping server
+// the SDKs' time-skipping environments launch as `EXECUTABLE PORT [EXTRA_ARGS]`.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -40,7 +45,8 @@ int run_dev_server(const stead::ServerOptions& options) {
 
   std::string names;
   for (const auto& ns : server->namespaces()) names += (names.empty() ? "" : ", ") + ns;
-  std::printf("Stead Server %s (Temporal-compatible dev server)\n", stead::version());
+  std::printf("Stead Server %s (Temporal-compatible %s)\n", stead::version(),
+              options.time_skipping ? "test server, time skipping; starts locked" : "dev server");
   std::printf("  gRPC:        %s%s\n", server->address().c_str(),
               !server->tls()                   ? ""
               : server->requires_client_cert() ? " (TLS, client certificates required)"
@@ -71,6 +77,8 @@ int main(int argc, char** argv) {
   auto* server_cmd = app.add_subcommand("server", "Run a Stead server");
   server_cmd->require_subcommand(1);
   auto* start_dev = server_cmd->add_subcommand("start-dev", "Start a development server (SQLite, single binary)");
+  auto* start_test = server_cmd->add_subcommand(
+      "start-test", "Start a time-skipping test server (TestService; as Temporal's test server, also `stead-test-server PORT`)");
 
   stead::ServerOptions options;
   std::vector<std::string> dynamic_config;
@@ -81,10 +89,27 @@ int main(int argc, char** argv) {
   std::vector<std::string> sqlite_pragmas, search_attributes;
   stead::ServerTlsOptions tls;
 
-  start_dev->add_option("-p,--port", options.port, "Port for the frontend gRPC service")->capture_default_str();
-  start_dev->add_option("--ip", options.ip, "IP address to bind the frontend service to")->capture_default_str();
-  start_dev->add_option("-n,--namespace", options.namespaces, "Namespace to create at start (repeatable)");
-  start_dev->add_option("-f,--db-filename", options.db_filename, "SQLite database file (default: in-memory)");
+  std::string honoured;
+  for (auto key : stead::server::honoured_dynamic_config_keys())
+    honoured += (honoured.empty() ? "" : ", ") + std::string(key);
+  // The flags both servers take.
+  for (auto* cmd : {start_dev, start_test}) {
+    cmd->add_option("-p,--port", options.port, "Port for the frontend gRPC service")->capture_default_str();
+    cmd->add_option("--ip", options.ip, "IP address to bind the frontend service to")->capture_default_str();
+    cmd->add_option("-n,--namespace", options.namespaces, "Namespace to create at start (repeatable)");
+    cmd->add_option("-f,--db-filename", options.db_filename, "SQLite database file (default: in-memory)");
+    cmd->add_option("--log-format", log_format, "Log format: pretty or json")->capture_default_str();
+    cmd->add_option("--log-level", log_level, "Log level: debug, info, warn, error")->capture_default_str();
+    cmd->add_option("--search-attribute", search_attributes,
+                    "Custom search attribute NAME=TYPE to register in every namespace (repeatable)");
+    cmd->add_option("--dynamic-config-value", dynamic_config,
+                    "Dynamic config KEY=VALUE (repeatable). Honoured: " + honoured + "; other keys are logged as ignored");
+    // Files are checked by stead::Server::start, which names the file and the problem.
+    cmd->add_option("--tls-cert-path", tls.cert_path, "Serve gRPC over TLS with this PEM certificate chain");
+    cmd->add_option("--tls-key-path", tls.key_path, "PEM private key of --tls-cert-path");
+    cmd->add_option("--tls-ca-path", tls.client_ca_path,
+                    "PEM CA certificates; clients must present a certificate signed by one (mTLS)");
+  }
   start_dev->add_flag("--headless", headless, "Disable the Web UI");
   start_dev->add_option("--ui-port", ui_port, "Port for the Web UI (not served yet)");
   start_dev->add_option("--ui-ip", ui_ip, "IP address of the Web UI (not served yet)");
@@ -93,25 +118,31 @@ int main(int argc, char** argv) {
   start_dev->add_option("--ui-public-path", ui_public_path, "Web UI public path (not served yet)");
   start_dev->add_option("--http-port", http_port, "Port for the HTTP API (not served yet)");
   start_dev->add_option("--metrics-port", metrics_port, "Port for metrics (not served yet)");
-  start_dev->add_option("--log-format", log_format, "Log format: pretty or json")->capture_default_str();
-  start_dev->add_option("--log-level", log_level, "Log level: debug, info, warn, error")->capture_default_str();
   start_dev->add_option("--log-config", log_config, "Accepted for compatibility");
   start_dev->add_option("--sqlite-pragma", sqlite_pragmas, "Accepted for compatibility (Stead sets its own pragmas)");
-  start_dev->add_option("--search-attribute", search_attributes,
-                        "Custom search attribute NAME=TYPE to register in every namespace (repeatable)");
-  std::string honoured;
-  for (auto key : stead::server::honoured_dynamic_config_keys())
-    honoured += (honoured.empty() ? "" : ", ") + std::string(key);
-  start_dev->add_option("--dynamic-config-value", dynamic_config,
-                        "Dynamic config KEY=VALUE (repeatable). Honoured: " + honoured +
-                            "; other keys are logged as ignored");
-  // Files are checked by stead::Server::start, which names the file and the problem.
-  start_dev->add_option("--tls-cert-path", tls.cert_path, "Serve gRPC over TLS with this PEM certificate chain");
-  start_dev->add_option("--tls-key-path", tls.key_path, "PEM private key of --tls-cert-path");
-  start_dev->add_option("--tls-ca-path", tls.client_ca_path,
-                        "PEM CA certificates; clients must present a certificate signed by one (mTLS)");
 
-  CLI11_PARSE(app, argc, argv);
+  // The SDKs' time-skipping test environments run their test server as `EXECUTABLE PORT
+  // [EXTRA_ARGS...]`: invoked under that name (the stead-test-server link), read it that way.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string invoked_as = argv[0];
+  invoked_as = invoked_as.substr(invoked_as.find_last_of('/') + 1);
+  if (invoked_as == "stead-test-server") {
+    if (args.empty() || args[0].empty() || args[0][0] == '-') {
+      if (args.empty() || (args[0] != "--help" && args[0] != "-h" && args[0] != "--version")) {
+        std::cerr << "usage: stead-test-server PORT [stead server start-test flags...]\n";
+        return 2;
+      }
+    } else {
+      args.insert(args.begin(), "--port");
+    }
+    args.insert(args.begin(), {"server", "start-test"});
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
 
   stead::log::Level level;
   stead::log::Format format;
@@ -150,6 +181,10 @@ int main(int argc, char** argv) {
   }
   if (ui_port && !headless) STEAD_LOG(kWarn) << "the Web UI is not served yet; --ui-port ignored";
 
+  if (*start_test) {
+    options.time_skipping = true;
+    return run_dev_server(options);
+  }
   if (*start_dev) return run_dev_server(options);
   return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "stead/client_options.h"
+#include "stead/outcome.h"
 #include "temporal/api/workflowservice/v1/service.grpc.pb.h"
 
 namespace stead::detail {
@@ -71,6 +72,23 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   const std::string& identity() const { return options_.identity; }
   std::chrono::nanoseconds rpc_timeout() const { return options_.rpc_timeout; }
   void set_api_key(std::string api_key);
+
+  // Runs around every wait for a workflow's result or an update's outcome: called when the
+  // wait starts; the function it returns (if any) runs when the wait ends, just before the
+  // caller's callback. A time-skipping test environment unlocks time skipping meanwhile
+  // (stead/testing.h). Set once, before the client is used.
+  using WaitHook = std::function<std::function<void()>()>;
+  void set_wait_hook(WaitHook hook) { wait_hook_ = std::move(hook); }
+  template <class T>
+  Callback<T> around_wait(Callback<T> done) const {
+    if (!wait_hook_) return done;
+    std::function<void()> leave = wait_hook_();
+    if (!leave) return done;
+    return [leave = std::move(leave), done = std::move(done)](Outcome<T> outcome) {
+      leave();
+      done(std::move(outcome));
+    };
+  }
 
   // Sends `request` and calls `done(status, response)` once, on one of the core's completion
   // threads (never inline). The core stays alive until then. `done` must not throw.
@@ -152,6 +170,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   mutable std::mutex mu_;
   std::string authorization_;  // "Bearer <key>" or "", guarded by mu_
+  WaitHook wait_hook_;         // set before use
 };
 
 }  // namespace stead::detail

@@ -124,7 +124,7 @@ void WorkflowHandle::result(ResultOptions options, Callback<std::optional<Payloa
   poll->workflow_id = workflow_id_;
   poll->run_id = target_run_id_.empty() ? run_id_ : target_run_id_;
   poll->follow_runs = options.follow_runs;
-  poll->done = std::move(done);
+  poll->done = core_->around_wait(std::move(done));
   ResultPoll::next(std::move(poll));
 }
 

@@ -92,7 +92,8 @@ void WorkflowHandle::start_update(const UpdateOptions& options, std::vector<Payl
   if (!built.ok()) return done(built.error());
   auto core = core_;
   std::string workflow_id = workflow_id_;
-  start->done = [core, workflow_id, update_id, done = std::move(done)](Outcome<UpdateWorkflowExecutionResponse> resp) {
+  start->done = core_->around_wait<UpdateWorkflowExecutionResponse>([core, workflow_id, update_id, done = std::move(done)](
+                                                                       Outcome<UpdateWorkflowExecutionResponse> resp) {
     if (!resp.ok()) return done(resp.error());
     UntypedUpdateHandle handle;
     handle.core_ = core;
@@ -102,7 +103,7 @@ void WorkflowHandle::start_update(const UpdateOptions& options, std::vector<Payl
     if (resp.value().has_outcome())
       handle.outcome_ = std::make_shared<const update::Outcome>(resp.value().outcome());
     done(std::move(handle));
-  };
+  });
   UpdateStart::send(std::move(start));
 }
 
@@ -126,7 +127,7 @@ void UntypedUpdateHandle::result(Callback<std::optional<Payload>> done) const {
   poll->request.mutable_update_ref()->set_update_id(update_id_);
   poll->request.set_identity(core_->identity());
   poll->request.mutable_wait_policy()->set_lifecycle_stage(enums::UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
-  poll->done = std::move(done);
+  poll->done = core_->around_wait(std::move(done));
   UpdatePoll::send(std::move(poll));
 }
 

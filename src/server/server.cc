@@ -23,11 +23,13 @@
 #include "server/dynamic_config.h"
 #include "server/frontend/operator_service.h"
 #include "server/frontend/rpc_router.h"
+#include "server/frontend/test_service.h"
 #include "server/frontend/workflow_service.h"
 #include "server/history/engine.h"
 #include "server/matching/matching.h"
 #include "server/persistence/store.h"
 #include "server/timers/clock.h"
+#include "server/timers/skipping_clock.h"
 #include "server/timers/timer_queue.h"
 #include "server/visibility/search_attribute_types.h"
 #include "stead/version.h"
@@ -159,6 +161,7 @@ std::shared_ptr<grpc::ServerCredentials> server_credentials(const ServerOptions&
 
 struct Server::Impl {
   ServerOptions options;
+  server::timers::SkippingClock* skipping_clock = nullptr;  // in `clock` under time skipping
   std::vector<std::string> warnings;
   std::vector<std::string> namespaces;
   int port = 0;
@@ -166,6 +169,8 @@ struct Server::Impl {
   std::unique_ptr<server::persistence::Store> store;
   server::timers::RealClock wall_clock;
   std::unique_ptr<server::timers::Clock> clock;
+  // Declared before the engine: runs give their clock holds back as the engine is destroyed,
+  // and the clock's waker pokes this queue.
   std::unique_ptr<server::timers::TimerQueue> durable_timers;
   std::unique_ptr<server::timers::TimerQueue> real_timers;
   std::unique_ptr<server::matching::Matching> matching;
@@ -173,6 +178,7 @@ struct Server::Impl {
   server::frontend::RpcRouter router;
   std::unique_ptr<server::frontend::WorkflowService> workflow_service;
   std::unique_ptr<server::frontend::OperatorService> operator_service;
+  std::unique_ptr<server::frontend::TestService> test_service;
   std::unique_ptr<grpc::Server> grpc_server;
 
   std::mutex mu;
@@ -211,8 +217,17 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   if (Status s = server::persistence::open_sqlite_store(options.db_filename, &impl->store); !s.ok())
     throw std::runtime_error("cannot open database " + options.db_filename + ": " + s.ToString());
 
-  impl->clock = std::make_unique<server::timers::RealClock>();
+  server::timers::SkippingClock* skipping_clock = nullptr;
+  if (options.time_skipping) {
+    auto clock = std::make_unique<server::timers::SkippingClock>(/*initial_locks=*/1);
+    skipping_clock = clock.get();
+    impl->skipping_clock = skipping_clock;
+    impl->clock = std::move(clock);
+  } else {
+    impl->clock = std::make_unique<server::timers::RealClock>();
+  }
   impl->durable_timers = std::make_unique<server::timers::TimerQueue>(*impl->clock);
+  if (skipping_clock) skipping_clock->set_waker([timers = impl->durable_timers.get()] { timers->poke(); });
   impl->real_timers = std::make_unique<server::timers::TimerQueue>(impl->wall_clock);
   impl->matching = std::make_unique<server::matching::Matching>(*impl->real_timers);
   impl->engine = std::make_unique<server::history::Engine>(config, *impl->store, *impl->matching, *impl->clock,
@@ -244,16 +259,20 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   impl->workflow_service->register_routes(impl->router);
   impl->operator_service = std::make_unique<server::frontend::OperatorService>(*impl->engine);
   impl->operator_service->register_routes(impl->router);
+  if (skipping_clock) {
+    impl->test_service = std::make_unique<server::frontend::TestService>(*skipping_clock, *impl->durable_timers);
+    impl->test_service->register_routes(impl->router);
+  }
 
   grpc::ServerBuilder builder;
   std::string address = options.ip + ":" + std::to_string(options.port);
-  builder.AddListeningPort(address, credentials, &impl->port);
+  if (options.listen) builder.AddListeningPort(address, credentials, &impl->port);
   builder.RegisterCallbackGenericService(impl->router.service());
   // gRPC's default 4 MiB receive limit, as Temporal's server: larger requests get
   // RESOURCE_EXHAUSTED; smaller ones are checked against the 2 MiB blob limit.
   builder.SetMaxSendMessageSize(128 * 1024 * 1024);  // long histories may exceed 4 MiB
   impl->grpc_server = builder.BuildAndStart();
-  if (!impl->grpc_server || impl->port == 0) {
+  if (!impl->grpc_server || (options.listen && impl->port == 0)) {
     // gRPC builds the TLS context when it binds, so a certificate/key it cannot use (bad
     // PEM, key not matching the certificate) also ends here.
     throw std::runtime_error("cannot listen on " + address +
@@ -272,6 +291,20 @@ bool Server::in_memory() const { return impl_->options.db_filename.empty(); }
 bool Server::tls() const { return impl_->options.tls.has_value(); }
 bool Server::requires_client_cert() const { return tls() && !impl_->options.tls->client_ca_path.empty(); }
 const std::vector<std::string>& Server::warnings() const { return impl_->warnings; }
+
+std::chrono::system_clock::time_point Server::current_time() const { return impl_->clock->now(); }
+bool Server::time_skipping() const { return impl_->skipping_clock != nullptr; }
+
+void Server::lock_time_skipping() const {
+  if (!impl_->skipping_clock) throw std::logic_error("lock_time_skipping: the server was started without time skipping");
+  impl_->skipping_clock->lock();
+}
+
+void Server::unlock_time_skipping() const {
+  if (!impl_->skipping_clock) throw std::logic_error("unlock_time_skipping: the server was started without time skipping");
+  if (!impl_->skipping_clock->unlock())
+    throw std::logic_error("unlock_time_skipping: time skipping is not locked (unbalanced unlock)");
+}
 
 std::shared_ptr<grpc::Channel> Server::in_process_channel() const {
   grpc::ChannelArguments args;

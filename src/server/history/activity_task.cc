@@ -305,6 +305,7 @@ void Engine::handle_activity_timer(const TimerTask& task) {
       // The attempt is already durable; only its dispatch was waiting for the backoff.
       // Dispatch outside the entry lock: matching may call straight back into the engine.
       m.dispatch_activity(activity);
+      update_clock_hold(*run, m.now());
       Effects effects = std::move(m.effects());
       effects.entry = nullptr;
       effects.runs.clear();

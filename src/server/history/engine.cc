@@ -75,6 +75,9 @@ Status Engine::recover(const std::vector<std::string>& ensure_namespaces) {
 void Engine::rearm_run(Run& run, Effects& effects) {
   const auto& ms = run.ms;
   const auto& info = ms.info();
+  const TimePoint now = clock_.now();
+  if (!effects.clock_hold) effects.clock_hold = clock_.hold();
+  update_clock_hold(run, now);
   auto timer = [&](TimerKind kind, TimePoint deadline, int64_t event_id, int32_t attempt, int64_t started = 0,
                    std::string timer_id = {}) {
     effects.timers.emplace_back(
@@ -104,7 +107,7 @@ void Engine::rearm_run(Run& run, Effects& effects) {
                                                             : from_proto(activity.started_time());
         timer(TimerKind::kActivityHeartbeat, add_saturating(last, activity.heartbeat_timeout()), id, activity.attempt());
       }
-    } else if (from_proto(activity.scheduled_time()) > clock_.now()) {
+    } else if (from_proto(activity.scheduled_time()) > now) {
       timer(TimerKind::kActivityRetry, from_proto(activity.scheduled_time()), id, activity.attempt());
     } else {
       const auto& ns = info.namespace_();
@@ -147,10 +150,18 @@ void Engine::rearm_run(Run& run, Effects& effects) {
 
 // ---------------------------------------------------------------- entries and runs
 
-std::shared_ptr<WorkflowEntry> Engine::entry_for(const std::string& ns, const std::string& workflow_id) {
+namespace {
+// Key of entries_: namespace and workflow id, separated by a byte neither may contain.
+std::string entry_key(const std::string& ns, const std::string& workflow_id) {
   std::string key = ns;
   key.push_back('\0');
   key += workflow_id;
+  return key;
+}
+}  // namespace
+
+std::shared_ptr<WorkflowEntry> Engine::entry_for(const std::string& ns, const std::string& workflow_id) {
+  std::string key = entry_key(ns, workflow_id);
   std::lock_guard lock(entries_mu_);
   auto& slot = entries_[key];
   if (!slot) slot = std::make_shared<WorkflowEntry>();
@@ -308,9 +319,10 @@ void Engine::rearm_after_reload(std::shared_ptr<WorkflowEntry> entry, std::strin
 }
 
 void Engine::retry_later(std::function<void()> fn) {
+  // The retry is work in flight: a time-skipping clock must not jump past it.
   real_timers_.schedule(std::chrono::system_clock::now() + kRetryAfterWriteFailure,
-                        [this, fn = std::move(fn)]() mutable {
-                          executor_.post([this, fn = std::move(fn)] {
+                        [this, fn = std::move(fn), hold = clock_.hold()]() mutable {
+                          executor_.post([this, fn = std::move(fn), hold = std::move(hold)] {
                             if (!stopping_) fn();
                           });
                         });
@@ -345,9 +357,77 @@ void Engine::arm_timer(const TimerTask& task, TimePoint deadline) {
   // Handled on the timer thread itself, so deadlines that expire together are applied in
   // deadline order (an executor pool would race them). Handlers only mutate in memory and
   // queue a commit; replies and dispatch still happen on the executor after the commit.
-  durable_timers_.schedule(deadline, [this, task] {
-    if (!stopping_) on_timer(task);
-  });
+  durable_timers_.schedule(
+      deadline,
+      [this, task] {
+        if (!stopping_) on_timer(task);
+      },
+      [this, task] { return timer_still_needed(task); });
+}
+
+bool Engine::timer_still_needed(const TimerTask& task) {
+  std::shared_ptr<WorkflowEntry> entry;
+  {
+    std::lock_guard lock(entries_mu_);
+    auto it = entries_.find(entry_key(task.ns, task.workflow_id));
+    if (it == entries_.end()) return true;
+    entry = it->second;
+  }
+  std::lock_guard lock(entry->mu);
+  auto found = entry->runs.find(task.run_id);
+  if (found == entry->runs.end()) return true;
+  const Run& run = *found->second;
+  if (!run.open()) return false;
+  const auto& ms = run.ms;
+  // The same conditions as the handlers' own staleness checks.
+  switch (task.kind) {
+    case TimerKind::kWorkflowTaskStartToClose:
+      return ms.has_workflow_task() && ms.workflow_task().scheduled_event_id() == task.event_id &&
+             ms.workflow_task().started_event_id() == task.started_event_id;
+    case TimerKind::kWorkflowTaskStickyScheduleToStart:
+      return ms.has_workflow_task() && ms.workflow_task().scheduled_event_id() == task.event_id &&
+             ms.workflow_task().started_event_id() == 0;
+    case TimerKind::kWorkflowBackoff:
+      return !ms.has_workflow_task() && ms.last_completed_wft_started_event_id() == 0;
+    case TimerKind::kWorkflowRunTimeout:
+      return true;
+    case TimerKind::kUserTimer: {
+      auto timer = ms.timers().find(task.timer_id);
+      return timer != ms.timers().end() && timer->second.started_event_id() == task.event_id;
+    }
+    case TimerKind::kActivityScheduleToStart:
+    case TimerKind::kActivityStartToClose:
+    case TimerKind::kActivityScheduleToClose:
+    case TimerKind::kActivityHeartbeat:
+    case TimerKind::kActivityRetry: {
+      auto activity = ms.activities().find(task.event_id);
+      if (activity == ms.activities().end()) return false;
+      if (task.kind == TimerKind::kActivityScheduleToClose) return true;
+      if (activity->second.attempt() != task.attempt) return false;
+      const bool started = activity->second.has_started_time();
+      return task.kind == TimerKind::kActivityStartToClose || task.kind == TimerKind::kActivityHeartbeat ? started
+                                                                                                          : !started;
+    }
+  }
+  return true;
+}
+
+void Engine::update_clock_hold(Run& run, TimePoint now) {
+  bool busy = false;
+  if (run.open()) {
+    busy = run.ms.has_workflow_task();
+    for (auto it = run.ms.activities().begin(); !busy && it != run.ms.activities().end(); ++it) {
+      const auto& activity = it->second;
+      busy = activity.has_started_time() || from_proto(activity.scheduled_time()) <= now;
+    }
+  }
+  if (!busy) {
+    // Safe to give back at once: the change that ended the task holds the clock itself until
+    // its effects (the next deadlines among them) are applied.
+    run.task_hold.reset();
+  } else if (!run.task_hold) {
+    run.task_hold = clock_.hold();
+  }
 }
 
 void Engine::on_timer(const TimerTask& task) {

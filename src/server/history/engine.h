@@ -213,7 +213,15 @@ class Engine {
   // Runs `fn` on the executor after kRetryAfterWriteFailure (wall clock), unless stopping.
   void retry_later(std::function<void()> fn);
   void arm_timer(const TimerTask& task, TimePoint deadline);
+  // Takes or gives back the run's ClockHold: held while the run is open and has a workflow
+  // task scheduled or started, or an activity attempt dispatched or running (not one waiting
+  // out its retry backoff). REQUIRES: entry's mutex held.
+  void update_clock_hold(Run& run, TimePoint now);
   void on_timer(const TimerTask& task);
+  // False when `task` is known to be stale (its firing would change nothing): the run is
+  // closed, or the task, attempt or timer it was armed for is gone. True when unknown (the
+  // run is not in memory). The durable timer queue's probe under time skipping.
+  bool timer_still_needed(const TimerTask& task);
   void dispatch_workflow_task(const Run& run, Effects& effects);
 
   // What a start request asks of the workflow id's current run (start_workflow.cc).

@@ -12,7 +12,8 @@ using temporal::api::history::v1::HistoryEvent;
 namespace enums = temporal::api::enums::v1;
 
 Mutation::Mutation(Engine& engine, std::shared_ptr<WorkflowEntry> entry, Run& run)
-    : engine_(engine), entry_(std::move(entry)), run_(run), now_(engine.clock().now()) {
+    : engine_(engine), entry_(std::move(entry)), run_(run), effects_{.clock_hold = engine.clock().hold()},
+      now_(engine.clock().now()) {
   effects_.entry = entry_;
 }
 
@@ -239,6 +240,7 @@ void Mutation::finish() {
                                           &batch_.visibility.back().search_attributes_json);
   }
   effects_.runs.push_back({&run_, ms.next_event_id(), info.close_event_id()});
+  engine_.update_clock_hold(run_, now_);
 }
 
 persistence::VisibilityRow visibility_row(const v1::MutableState& ms) {

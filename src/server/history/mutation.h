@@ -72,8 +72,8 @@ class Mutation {
   Engine& engine_;
   std::shared_ptr<WorkflowEntry> entry_;
   Run& run_;
+  Effects effects_;  // before now_: its clock hold is taken before the time is read
   TimePoint now_;
-  Effects effects_;
   persistence::WriteBatch batch_;
   std::deque<temporal::api::history::v1::HistoryEvent> new_events_;  // deque: add_event pointers stay valid
   std::optional<Successor> successor_;

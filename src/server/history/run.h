@@ -13,6 +13,7 @@
 
 #include "common/time_util.h"
 #include "server/matching/matching.h"
+#include "server/timers/clock.h"
 #include "stead/server/v1/mutable_state.pb.h"
 #include "temporal/api/update/v1/message.pb.h"
 
@@ -45,6 +46,9 @@ struct Run {
   std::vector<std::shared_ptr<HistoryWaiter>> waiters;
   // Commits queued for this run whose effects have not run yet (they point at this Run).
   int pending_commits = 0;
+  // Held while a workflow or activity task of this run is outstanding, so a time-skipping
+  // clock waits for the worker (Engine::update_clock_hold).
+  timers::ClockHold task_hold;
 
   bool open() const { return ms.info().close_event_id() == 0; }
 };
@@ -113,6 +117,9 @@ struct Effects {
   // Work on other workflows (start a child, signal, cancel, tell a parent), run after the
   // commit without any entry lock held.
   std::vector<std::function<void()>> followups;
+  // Keeps a time-skipping clock still from the change's start until its effects (tasks,
+  // deadlines, follow-ups) are applied: the Effects object lives that long.
+  timers::ClockHold clock_hold;
 };
 
 }  // namespace stead::server::history

@@ -4,15 +4,28 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 
 #include "common/time_util.h"
 
 namespace stead::server::timers {
 
+// A reason the clock must not jump ahead (time skipping): work in flight whose effects are
+// not applied yet, a workflow or activity task a worker has to run. Copies share one hold;
+// it ends when the last copy is destroyed. Null on clocks that never jump.
+using ClockHold = std::shared_ptr<void>;
+
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint now() const = 0;
+  // Keeps now() from jumping while the returned hold lives. Thread-safe.
+  virtual ClockHold hold() const { return nullptr; }
+  // Moves now() forward to `deadline` at once when nothing holds the clock and time
+  // skipping is unlocked; returns whether it did (or now() is already there).
+  virtual bool try_skip_to(TimePoint /*deadline*/) const { return false; }
+  // Whether try_skip_to would jump now (a hint: it may change at once).
+  virtual bool can_skip() const { return false; }
 };
 
 class RealClock final : public Clock {

@@ -5,6 +5,11 @@
 // - cancel() of a timer whose callback has started returns false and does not wait for it.
 // - The queue holds no durable state: owners persist deadlines and re-schedule them at start.
 // - stop() drops pending timers and joins the thread; the destructor calls it.
+// - On a clock that skips time (SkippingClock), the earliest deadline is reached by a jump
+//   whenever the clock allows one; the clock's waker must poke() the queue. Before jumping,
+//   the queue asks the timer's `still_needed` probe (when it has one), outside its lock; a
+//   timer that is no longer needed is dropped instead, so time never jumps to a deadline
+//   that has become irrelevant (e.g. the timeout of a task that has completed).
 #pragma once
 
 #include <condition_variable>
@@ -23,6 +28,8 @@ namespace stead::server::timers {
 class TimerQueue {
  public:
   using Callback = std::function<void()>;
+  // False once the timer's firing would change nothing (and never true again).
+  using Probe = std::function<bool()>;
   struct TimerId {
     TimePoint deadline{};
     uint64_t seq = 0;  // 0 = no timer
@@ -34,7 +41,7 @@ class TimerQueue {
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
 
-  TimerId schedule(TimePoint deadline, Callback callback);
+  TimerId schedule(TimePoint deadline, Callback callback, Probe still_needed = nullptr);
   bool cancel(const TimerId& id);
   // Re-evaluates the earliest deadline (after a virtual clock jumped).
   void poke();
@@ -47,7 +54,11 @@ class TimerQueue {
   const Clock& clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::pair<TimePoint, uint64_t>, Callback> timers_;  // guarded by mu_
+  struct Timer {
+    Callback callback;
+    Probe still_needed;
+  };
+  std::map<std::pair<TimePoint, uint64_t>, Timer> timers_;  // guarded by mu_
   uint64_t next_seq_ = 1;                                      // guarded by mu_
   bool stopping_ = false;                                      // guarded by mu_
   std::thread thread_;
