@@ -101,6 +101,8 @@ class Server {
   bool time_skipping() const;
   void lock_time_skipping() const;
   void unlock_time_skipping() const;
+  // The lock counter (0: time skipping unlocked); 0 on a server without time skipping.
+  int time_skipping_locks() const;
 
   // Completes pending long polls, stops accepting calls, drains work and closes the
   // database. Idempotent; thread-safe.

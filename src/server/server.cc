@@ -306,6 +306,8 @@ void Server::unlock_time_skipping() const {
     throw std::logic_error("unlock_time_skipping: time skipping is not locked (unbalanced unlock)");
 }
 
+int Server::time_skipping_locks() const { return impl_->skipping_clock ? impl_->skipping_clock->locks() : 0; }
+
 std::shared_ptr<grpc::Channel> Server::in_process_channel() const {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(128 * 1024 * 1024);

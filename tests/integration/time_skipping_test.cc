@@ -117,6 +117,40 @@ TEST_F(TestServiceRpcTest, UnlockWithSleepJumpsAndLocksAgain) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(TestServiceRpcTest, AnAbandonedSleepDoesNotMoveTheClock) {
+  const auto before = server_time();
+  {
+    grpc::ClientContext context;
+    context.set_deadline(Clock::now() + 200ms);
+    tsv1::SleepResponse response;
+    EXPECT_EQ(stub_->Sleep(&context, sleep_request(std::chrono::hours(24 * 10)), &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  // The server sees the deadline pass on its own timer: give it ample time before unlocking.
+  std::this_thread::sleep_for(1s);
+  // Unlocked and idle: a live 10-day deadline would be jumped to at once; an abandoned one is not.
+  ASSERT_EQ(unlock(), grpc::StatusCode::OK);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_LT(server_time() - before, kSlack);
+}
+
+TEST_F(TestServiceRpcTest, AnAbandonedUnlockWithSleepLocksAgain) {
+  ASSERT_EQ(lock(), grpc::StatusCode::OK);  // counter 2: the unlock below leaves time locked
+  {
+    grpc::ClientContext context;
+    context.set_deadline(Clock::now() + 200ms);
+    tsv1::SleepResponse response;
+    EXPECT_EQ(stub_->UnlockTimeSkippingWithSleep(&context, sleep_request(std::chrono::hours(24)), &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  // Back at 2 once the server has seen the cancellation (it learns of it on its own schedule).
+  for (int i = 0; i < 1000 && server_->time_skipping_locks() != 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server_->time_skipping_locks(), 2);
+  EXPECT_EQ(unlock(), grpc::StatusCode::OK);
+  EXPECT_EQ(unlock(), grpc::StatusCode::OK);
+  EXPECT_EQ(unlock(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
 TEST_F(TestServiceRpcTest, SleepUntilThePastReturnsAtOnce) {
   const auto before = server_time();
   tsv1::SleepUntilRequest request;

@@ -19,6 +19,8 @@ Status unbalanced_unlock() {
   return Status::FailedPrecondition("Time skipping is not locked: UnlockTimeSkipping without a matching LockTimeSkipping");
 }
 
+Status caller_gave_up() { return Status::Cancelled("the caller cancelled the sleep"); }
+
 // The sleep's target: now + the request's duration, after the usual duration checks.
 Status sleep_deadline(const timers::Clock& clock, tsv1::SleepRequest& request, TimePoint* deadline) {
   if (Status s = validate_and_cap(request.mutable_duration(), "duration"); !s.ok()) return s;
@@ -26,6 +28,17 @@ Status sleep_deadline(const timers::Clock& clock, tsv1::SleepRequest& request, T
   return Status::Ok();
 }
 }  // namespace
+
+void TestService::wake_at(TimePoint deadline, const Responder<tsv1::SleepResponse>& responder) {
+  // A caller that gave up no longer holds the clock to this deadline (the probe drops it).
+  auto abandoned = std::make_shared<std::atomic<bool>>(false);
+  durable_timers_.schedule(
+      deadline, [responder] { responder.ok({}); }, [abandoned] { return !abandoned->load(); });
+  responder.on_cancel([abandoned, responder] {
+    abandoned->store(true);
+    responder.fail(caller_gave_up());  // gRPC needs every call finished, even a cancelled one
+  });
+}
 
 void TestService::register_routes(RpcRouter& router) {
   router.add<tsv1::LockTimeSkippingRequest, tsv1::LockTimeSkippingResponse>(
@@ -54,7 +67,7 @@ void TestService::register_routes(RpcRouter& router) {
       kPrefix + "Sleep", [this](const CallInfo&, tsv1::SleepRequest request, Responder<tsv1::SleepResponse> responder) {
         TimePoint deadline;
         if (Status s = sleep_deadline(clock_, request, &deadline); !s.ok()) return responder.fail(s);
-        durable_timers_.schedule(deadline, [responder] { responder.ok({}); });
+        wake_at(deadline, responder);
       });
 
   router.add<tsv1::SleepUntilRequest, tsv1::SleepResponse>(
@@ -65,7 +78,7 @@ void TestService::register_routes(RpcRouter& router) {
         if (target > add_saturating(now, kMaxClientDuration))
           return responder.fail(Status::InvalidArgument("Invalid timestamp: more than 100 years after the server's time."));
         if (target <= now) return responder.ok({});
-        durable_timers_.schedule(target, [responder] { responder.ok({}); });
+        wake_at(target, responder);
       });
 
   router.add<tsv1::SleepRequest, tsv1::SleepResponse>(
@@ -82,15 +95,21 @@ void TestService::register_routes(RpcRouter& router) {
           clock_.lock();
           return true;
         };
-        // Scheduled before the unlock: the jump the unlock allows must stop at this deadline.
-        auto timer = durable_timers_.schedule(deadline, [relock, responder] {
-          if (relock()) responder.ok({});
-        });
+        // Scheduled before the unlock: the jump the unlock allows must stop at this deadline
+        // (unless the call was abandoned meanwhile).
+        auto timer = durable_timers_.schedule(
+            deadline,
+            [relock, responder] {
+              if (relock()) responder.ok({});
+            },
+            [relocked] { return !relocked->load(); });
         if (!clock_.unlock()) {
           durable_timers_.cancel(timer);
           return responder.fail(unbalanced_unlock());
         }
-        responder.on_cancel([relock] { relock(); });
+        responder.on_cancel([relock, responder] {
+          if (relock()) responder.fail(caller_gave_up());
+        });
       });
 }
 

@@ -18,6 +18,7 @@
 #include "server/frontend/rpc_router.h"
 #include "server/timers/skipping_clock.h"
 #include "server/timers/timer_queue.h"
+#include "temporal/api/testservice/v1/request_response.pb.h"
 
 namespace stead::server::frontend {
 
@@ -28,6 +29,9 @@ class TestService {
   void register_routes(RpcRouter& router);
 
  private:
+  // Answers `responder` once the server's time reaches `deadline` (Sleep, SleepUntil).
+  void wake_at(TimePoint deadline, const Responder<temporal::api::testservice::v1::SleepResponse>& responder);
+
   timers::SkippingClock& clock_;
   timers::TimerQueue& durable_timers_;
 };

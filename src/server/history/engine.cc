@@ -357,12 +357,14 @@ void Engine::arm_timer(const TimerTask& task, TimePoint deadline) {
   // Handled on the timer thread itself, so deadlines that expire together are applied in
   // deadline order (an executor pool would race them). Handlers only mutate in memory and
   // queue a commit; replies and dispatch still happen on the executor after the commit.
+  timers::TimerQueue::Probe still_needed;
+  if (clock_.skips_time()) still_needed = [this, task] { return timer_still_needed(task); };
   durable_timers_.schedule(
       deadline,
       [this, task] {
         if (!stopping_) on_timer(task);
       },
-      [this, task] { return timer_still_needed(task); });
+      std::move(still_needed));
 }
 
 bool Engine::timer_still_needed(const TimerTask& task) {
@@ -413,6 +415,7 @@ bool Engine::timer_still_needed(const TimerTask& task) {
 }
 
 void Engine::update_clock_hold(Run& run, TimePoint now) {
+  if (!clock_.skips_time()) return;  // the wall clock never jumps: keep the commit path lean
   bool busy = false;
   if (run.open()) {
     busy = run.ms.has_workflow_task();

@@ -26,6 +26,8 @@ class Clock {
   virtual bool try_skip_to(TimePoint /*deadline*/) const { return false; }
   // Whether try_skip_to would jump now (a hint: it may change at once).
   virtual bool can_skip() const { return false; }
+  // Whether this clock ever jumps: holds and skip probes are only worth their cost then.
+  virtual bool skips_time() const { return false; }
 };
 
 class RealClock final : public Clock {

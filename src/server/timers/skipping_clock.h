@@ -33,6 +33,7 @@ class SkippingClock final : public Clock {
   ClockHold hold() const override;
   bool try_skip_to(TimePoint deadline) const override;
   bool can_skip() const override;
+  bool skips_time() const override { return true; }
 
   void lock();
   // False (and no change) when the counter is already zero: an unbalanced unlock.

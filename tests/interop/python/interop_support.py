@@ -9,6 +9,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -34,6 +35,26 @@ def stead_bin() -> str:
         pytest.fail(f"STEAD_BIN={path} is not an executable file", pytrace=False)
     return path
 
+
+
+def child_processes() -> dict[int, list[str]]:
+    """pid -> argv of every live child process of this process (Linux /proc)."""
+    me = os.getpid()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        found[int(entry.name)] = [a.decode(errors="replace") for a in argv if a]
+    return found
 
 def free_port() -> int:
     """A TCP port that was free on 127.0.0.1 a moment ago."""

@@ -8,42 +8,21 @@ answer, and connect a client. The test records the exact command line it launche
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from interop_support import new_worker, stead_bin, unique_name
+from interop_support import child_processes, new_worker, stead_bin, unique_name
 from interop_workflows import GreetWorkflow
-
-
-def _child_command_lines() -> list[list[str]]:
-    """argv of every live child process of this process (Linux /proc)."""
-    me = os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            # Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid != me:
-                continue
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        found.append([a.decode(errors="replace") for a in argv if a])
-    return found
 
 
 async def test_14_start_local_runs_stead(record_property) -> None:
     bin_path = stead_bin()
-    before = {tuple(c) for c in _child_command_lines()}
+    before = {tuple(c) for c in child_processes().values()}
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=bin_path)
     try:
-        launched = [c for c in _child_command_lines() if tuple(c) not in before]
+        launched = [c for c in child_processes().values() if tuple(c) not in before]
         servers = [c for c in launched if c and os.path.realpath(c[0]) == os.path.realpath(bin_path)]
         assert len(servers) == 1, f"expected one child running {bin_path}, found {launched}"
         argv = servers[0]

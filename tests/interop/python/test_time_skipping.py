@@ -14,38 +14,17 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from interop_support import new_worker, stead_bin, unique_name, wait_for
+from interop_support import child_processes, new_worker, stead_bin, unique_name, wait_for
 from interop_workflows import BackoffWorkflow, TimeSkippingWorkflow
 
 HOUR_S = 3600.0
 DAY_S = 24 * HOUR_S
-
-
-def _child_processes() -> dict[int, list[str]]:
-    """pid -> argv of every live child process of this process (Linux /proc)."""
-    me = os.getpid()
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            # Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid != me:
-                continue
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        found[int(entry.name)] = [a.decode(errors="replace") for a in argv if a]
-    return found
 
 
 def _test_server_path() -> str:
@@ -69,10 +48,10 @@ class _TimeSkippingEnv:
 @pytest.fixture(scope="module")
 async def ts_env() -> AsyncIterator[_TimeSkippingEnv]:
     path = _test_server_path()
-    before = set(_child_processes())
+    before = set(child_processes())
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path)
     try:
-        launched = [argv for pid, argv in _child_processes().items() if pid not in before]
+        launched = [argv for pid, argv in child_processes().items() if pid not in before]
         yield _TimeSkippingEnv(env, path, launched)
     finally:
         await env.shutdown()
