@@ -1,5 +1,6 @@
-// flask_app: the smallest blocking web app on Stead — one file, one route, a blocking handler
-// that runs a workflow and answers with its result (the Flask example of the Temporal docs).
+// flask_app: the smallest blocking web app on Stead — one route, a blocking handler that runs
+// a workflow and answers with its result (the Flask example of the Temporal docs). The
+// workflow, activity and route are in hello.h.
 //
 //   flask_app [PORT]            (default 5000; 0 picks a free port)
 //   curl localhost:5000/hello/Ada          -> {"greeting": "Hello, Ada!", "workflow_id": ...}
@@ -11,25 +12,10 @@
 // stops on SIGINT/SIGTERM.
 #include <cstdio>
 #include <cstdlib>
-#include <string>
+#include <memory>
 
-#include "stead/http.h"
+#include "hello.h"
 #include "stead/http_httplib.h"
-#include "stead/worker.h"
-#include "stead/workflow.h"
-
-using namespace std::chrono_literals;
-
-struct SayHello {
-  static constexpr std::string_view name = "SayHello";
-  stead::Task<std::string> run(std::string who) {
-    auto greeting = stead::workflow::execute_activity<std::string>("say_hello", {.start_to_close_timeout = 10s}, who);
-    std::string text = co_await greeting;
-    co_return text;
-  }
-};
-
-std::string say_hello(std::string who) { return "Hello, " + who + "!"; }
 
 int main(int argc, char** argv) {
   stead::http::block_termination_signals();  // before any thread starts
@@ -37,22 +23,15 @@ int main(int argc, char** argv) {
 
   auto options = stead::http::RuntimeOptions::from_env();
   options.start_worker = [](const stead::Client& client) -> std::function<void()> {
-    auto worker = std::make_shared<stead::Worker>(client, stead::WorkerOptions{.task_queue = "hello-queue"});
-    worker->register_workflow<SayHello>().register_activity("say_hello", say_hello);
+    auto worker = std::make_shared<stead::Worker>(client, stead::WorkerOptions{.task_queue = hello::kTaskQueue});
+    hello::register_hello(*worker);
     worker->start();
     return [worker] { worker->shutdown(); };
   };
   auto runtime = stead::http::Runtime::start(options);
-  const stead::Client& client = runtime->client();
 
   stead::http::Api api({.title = "Hello"});
-  api.get("/hello/{name}", {.summary = "Greet someone (runs the SayHello workflow)"},
-          [&client](const stead::http::Request& req) {
-            stead::WorkflowOptions wo{.id = "say-hello-" + req.request_id, .task_queue = "hello-queue"};
-            wo.header = stead::http::workflow_header(req);
-            std::string greeting = client.execute_workflow<SayHello>(req.param("name"), wo);
-            return stead::http::Response::json(200, {{"greeting", greeting}, {"workflow_id", wo.id}});
-          });
+  hello::mount_hello_api(api, runtime->client());
 
   stead::http::HttplibServer web(api, {.port = port});
   web.start();

@@ -10,7 +10,7 @@
 //                                          default, so the app completes orders on its own
 //
 // OrderWorkflow runs the activity process_order (5-minute start-to-close timeout, at most 3
-// attempts). process_order is a real HTTP call: POST {"order_id"} to the fulfilment URL,
+// attempts, 1 then 2 minutes apart). process_order is a real HTTP call: POST {"order_id"} to the fulfilment URL,
 // expecting 2xx {"fulfilment_id": "..."}; a 4xx answer fails the order at once (non-retryable
 // FulfilmentRejected), a 5xx answer or a network error is retried.
 //

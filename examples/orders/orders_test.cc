@@ -1,8 +1,8 @@
 // The orders example through real sockets: HTTP requests (cpp-httplib client) to OrdersApp,
 // whose embedded stead::Server and in-process worker run the workflows, and whose
-// process_order activity calls a fulfilment service over HTTP — a scripted one served by
-// this test (by order id: "slow-*" waits until released, "down-*" answers 503, "bad-*" 400,
-// anything else 200), or the app's own. The last test runs the orders_app executable itself,
+// process_order activity calls a fulfilment service over HTTP — the scripted one of
+// fake_fulfilment.h, or the app's own. Retries with minutes of backoff are tested under time
+// skipping (orders_time_skipping_test.cc). The last test runs the orders_app executable itself,
 // with a database file, across a restart.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -19,73 +19,15 @@
 #include <thread>
 
 #include "app_process.h"
+#include "fake_fulfilment.h"
 #include "orders.h"
 
 namespace {
 
+using orders_test::FakeFulfilment;
+
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-// ---- the scripted fulfilment service
-class FakeFulfilment {
- public:
-  FakeFulfilment() {
-    server_.Post("/fulfil", [this](const httplib::Request& req, httplib::Response& res) {
-      std::string id = json::parse(req.body).at("order_id");
-      {
-        std::unique_lock lock(mu_);
-        ++calls_[id];
-        keys_[id] = req.get_header_value("Idempotency-Key");
-        traceparents_[id] = req.get_header_value("traceparent");
-        cv_.notify_all();
-        if (id.rfind("slow-", 0) == 0) cv_.wait_for(lock, 30s, [this] { return released_; });
-      }
-      if (id.rfind("down-", 0) == 0) res.status = 503;
-      else if (id.rfind("bad-", 0) == 0) res.status = 400, res.set_content("unknown product", "text/plain");
-      else res.set_content(json{{"fulfilment_id", "FF-" + id}}.dump(), "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FakeFulfilment() {
-    release();
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fulfil"; }
-  int calls(const std::string& id) {
-    std::lock_guard lock(mu_);
-    return calls_[id];
-  }
-  std::string key(const std::string& id) {
-    std::lock_guard lock(mu_);
-    return keys_[id];
-  }
-  std::string traceparent(const std::string& id) {
-    std::lock_guard lock(mu_);
-    return traceparents_[id];
-  }
-  bool wait_for_call(const std::string& id, std::chrono::seconds timeout) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return calls_[id] > 0; });
-  }
-  void release() {
-    std::lock_guard lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, int> calls_;
-  std::map<std::string, std::string> keys_;
-  std::map<std::string, std::string> traceparents_;
-  bool released_ = false;
-};
 
 struct Reply {
   int status = 0;
@@ -172,15 +114,6 @@ TEST_F(OrdersTest, CancelOfARunningOrder) {
   Reply again = call(port(), "POST", "/orders/order-slow-1/cancel");
   EXPECT_EQ(again.status, 409) << again.body.dump();
   EXPECT_EQ(again.body["type"], "urn:stead:problem:workflow-closed");
-}
-
-TEST_F(OrdersTest, UnavailableFulfilmentIsRetriedThreeTimesThenTheOrderFails) {
-  ASSERT_EQ(call(port(), "POST", "/orders", R"({"order_id": "down-1"})").status, 201);
-  json doc = wait_closed(port(), "order-down-1");  // attempts at 0 s, 1 s, 3 s
-  EXPECT_EQ(doc["status"], "FAILED") << doc.dump();
-  EXPECT_EQ(fulfilment_->calls("down-1"), 3);
-  // The failure chain: activity failure, caused by the application error.
-  EXPECT_NE(doc.dump().find("FulfilmentUnavailable"), std::string::npos) << doc.dump();
 }
 
 TEST_F(OrdersTest, RejectedOrderFailsWithoutRetries) {

@@ -22,4 +22,5 @@
 #include "stead/http_problem.h"
 #include "stead/http_runtime.h"
 #include "stead/http_schema.h"
+#include "stead/http_test_client.h"
 #include "stead/http_workflow_routes.h"

@@ -76,7 +76,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // Runs around every wait for a workflow's result or an update's outcome: called when the
   // wait starts; the function it returns (if any) runs when the wait ends, just before the
   // caller's callback. A time-skipping test environment unlocks time skipping meanwhile
-  // (stead/testing.h). Set once, before the client is used.
+  // (stead/workflow_environment.h). Set once, before the client is used.
   using WaitHook = std::function<std::function<void()>()>;
   void set_wait_hook(WaitHook hook) { wait_hook_ = std::move(hook); }
   template <class T>

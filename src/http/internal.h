@@ -35,6 +35,10 @@ constexpr int kMaxJsonDepth = 256;
 // True when `text` nests arrays/objects deeper than kMaxJsonDepth (strings are skipped).
 bool json_too_deep(std::string_view text);
 
+// Sets req.path (percent-decoded) and req.query (decoded, '+' as space) from a request
+// target "/path?name=value&...". Used by adapters that see the raw target, and TestClient.
+void set_request_target(std::string_view target, Request& req);
+
 // 32 random lower-case hex digits.
 std::string random_id();
 

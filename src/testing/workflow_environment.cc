@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "client/client_core.h"
-#include "stead/testing.h"
+#include "stead/workflow_environment.h"
 #include "temporal/api/testservice/v1/service.grpc.pb.h"
 
 namespace stead::testing {

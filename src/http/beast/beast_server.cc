@@ -22,43 +22,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 Request to_request(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
   Request req;
   req.method = std::string(in.method_string());
-  std::string_view target = in.target();
-  auto q = target.find('?');
-  req.path = percent_decode(target.substr(0, q), false);
-  if (q != std::string_view::npos) {
-    std::string_view query = target.substr(q + 1);
-    std::size_t pos = 0;
-    while (pos <= query.size()) {
-      auto end = query.find('&', pos);
-      if (end == std::string_view::npos) end = query.size();
-      std::string_view pair = query.substr(pos, end - pos);
-      if (!pair.empty()) {
-        auto eq = pair.find('=');
-        req.query.emplace(percent_decode(pair.substr(0, eq), true),
-                          eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true));
-      }
-      pos = end + 1;
-    }
-  }
+  detail::set_request_target(in.target(), req);
   for (const auto& field : in) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

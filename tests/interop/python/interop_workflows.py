@@ -235,6 +235,15 @@ class TimeSkippingWorkflow:
         return f"update {value} after {self.update['at_s']:.0f} s"
 
 
+# The retry policy of `ts_flaky` (it fails twice): 2 h, then 4 h between attempts.
+_HOURS_OF_BACKOFF = RetryPolicy(
+    initial_interval=timedelta(hours=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(days=1),
+    maximum_attempts=5,
+)
+
+
 @workflow.defn
 class BackoffWorkflow:
     """TS4: the `ts_flaky` activity fails twice; the retry policy waits 2 h, then 4 h."""
@@ -245,12 +254,30 @@ class BackoffWorkflow:
         result = await workflow.execute_activity(
             "ts_flaky",
             start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(hours=2),
-                backoff_coefficient=2.0,
-                maximum_interval=timedelta(days=1),
-                maximum_attempts=5,
-            ),
+            retry_policy=_HOURS_OF_BACKOFF,
             result_type=str,
         )
         return {"result": result, "elapsed_s": (workflow.now() - start).total_seconds()}
+
+
+@workflow.defn
+class MonthLongWorkflow:
+    """bench/time_skipping.py: sleeps 30 days, runs `ts_flaky` (hours of backoff), then waits a
+    year for a signal that never comes."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        start = workflow.now()
+        await asyncio.sleep(timedelta(days=30).total_seconds())
+        result = await workflow.execute_activity(
+            "ts_flaky",
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=_HOURS_OF_BACKOFF,
+            result_type=str,
+        )
+        try:
+            await workflow.wait_condition(lambda: False, timeout=timedelta(days=365))
+            signalled = True
+        except asyncio.TimeoutError:
+            signalled = False
+        return {"result": result, "signalled": signalled, "elapsed_s": (workflow.now() - start).total_seconds()}

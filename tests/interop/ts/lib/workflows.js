@@ -369,14 +369,25 @@ async function timeSkippingWorkflow() {
 }
 
 // The `tsFlaky` activity fails twice; the retry policy waits 2 h, then 4 h, between attempts.
+const { tsFlaky } = proxyActivities({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 hours', backoffCoefficient: 2, maximumInterval: '1 day', maximumAttempts: 5 },
+});
+
 async function backoffWorkflow() {
   const start = Date.now();
-  const { tsFlaky } = proxyActivities({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '2 hours', backoffCoefficient: 2, maximumInterval: '1 day', maximumAttempts: 5 },
-  });
   const result = await tsFlaky();
   return { result, elapsedMs: Date.now() - start };
+}
+
+// bench/time_skipping.js: sleeps 30 days, runs `tsFlaky` (hours of backoff), then waits a year
+// for a signal that never comes.
+async function monthLongWorkflow() {
+  const start = Date.now();
+  await sleep('30 days');
+  const result = await tsFlaky();
+  const signalled = await condition(() => false, '365 days');
+  return { result, signalled, elapsedMs: Date.now() - start };
 }
 
 module.exports = {
@@ -407,4 +418,5 @@ module.exports = {
   callActivityWorkflow,
   timeSkippingWorkflow,
   backoffWorkflow,
+  monthLongWorkflow,
 };
