@@ -23,10 +23,9 @@
 // -O0/-O1 and under ASan), hence the start-inline plus atomic handshake below rather than
 // relying on the tail call alone.
 //
-// g++ 12 rules for code that awaits Tasks (see shared/reference/build-notes.md): name the
-// Task before awaiting it (`auto t = f(x); auto v = co_await t;`), never build a lambda with
-// captures in the same full-expression as a `co_await`, and take coroutine parameters by
-// value.
+// g++ 12 rules for code that awaits Tasks (docs/architecture.md, "Workflow code and g++ 12"):
+// in a `co_await` full-expression, no aggregate temporaries and no lambdas whose captures
+// have destructors (g++ 12 destroys them twice); take coroutine parameters by value.
 //
 // Thread safety: a Task object is not thread-safe; one owner moves it around and one
 // coroutine awaits it. Its completion may happen on another thread than its start: the

@@ -30,8 +30,11 @@
 // Code may catch that to clean up, in a shielded scope if the cleanup must await. If
 // CanceledError escapes `run` after a cancellation request, the workflow ends as Canceled.
 //
-// g++ 12 rules (shared/reference/build-notes.md): name an awaitable or a capturing lambda in
-// its own statement before the statement that co_awaits it.
+// g++ 12 rules (measured under ASan; docs/architecture.md, "Workflow code and g++ 12"): g++ 12
+// destroys some temporaries of a `co_await` full-expression twice. In the statement that
+// co_awaits, do not build options with designated initializers (name them, or name the handle
+// as above), an aggregate argument, or a lambda with a capture that has a destructor
+// (`[this]`, `[&]` are fine); never co_await in both arms of `?:`. clang has none of these bugs.
 #pragma once
 
 #include <chrono>

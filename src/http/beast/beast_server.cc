@@ -1,6 +1,6 @@
-// Coroutine rules for g++ 12 (shared/reference/build-notes.md): awaited operations get a
-// name before co_await, no lambdas with captures in a co_await expression, coroutine
-// parameters by value.
+// Coroutine rules for g++ 12 (docs/architecture.md, "Workflow code and g++ 12"): awaited
+// operations get a name before co_await, no lambdas with captures in a co_await expression,
+// coroutine parameters by value.
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
