@@ -99,7 +99,11 @@ SearchAttributeValue search_attribute_value(const Payload& payload) {
   try {
     if (type == "Keyword") return Keyword{json.get<std::string>()};
     if (type == "Text") return Text{json.get<std::string>()};
-    if (type == "Int") return json.get<int64_t>();
+    if (type == "Int") {
+      // get<int64_t> of a float out of range is undefined behaviour: only integers convert.
+      if (!json.is_number_integer()) throw PayloadConversionError("search attribute of type Int holds " + json.dump());
+      return json.get<int64_t>();
+    }
     if (type == "Double") return json.get<double>();
     if (type == "Bool") return json.get<bool>();
     if (type == "Datetime") return parse_rfc3339(json.get<std::string>());
