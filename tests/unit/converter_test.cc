@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -316,6 +317,17 @@ TEST(SearchAttributes, ParseDatetimesWithOffsets) {
   (*p.mutable_metadata())["type"] = "Datetime";
   auto value = std::get<std::chrono::system_clock::time_point>(search_attribute_value(p));
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(value.time_since_epoch()).count(), 1'700'000'000);
+}
+
+TEST(SearchAttributes, AnIntHoldingANonIntegerIsAConversionError) {
+  for (const char* json : {"1e308", "1.5", "\"7\""}) {
+    Payload p = json_payload(json);
+    (*p.mutable_metadata())["type"] = "Int";
+    EXPECT_THROW(search_attribute_value(p), PayloadConversionError) << json;
+  }
+  Payload p = json_payload("-9223372036854775808");
+  (*p.mutable_metadata())["type"] = "Int";
+  EXPECT_EQ(std::get<int64_t>(search_attribute_value(p)), std::numeric_limits<int64_t>::min());
 }
 
 }  // namespace
