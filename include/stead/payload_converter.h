@@ -37,12 +37,16 @@
 // the client and worker (stead/converter.h). All functions are thread-safe.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -97,6 +101,70 @@ concept DefaultEncodable = is_null_type_v<T> || std::is_same_v<T, Bytes> || is_p
 
 template <class T>
 concept CustomConverter = !requires { PayloadConverter<T>::kIsDefault; };
+
+// Why `json` cannot become an integer of type T, or nullptr. nlohmann converts numbers with a
+// bare static_cast: a float outside T's range (1e308 into int64_t) is undefined behaviour and a
+// too-large integer wraps silently, so both are refused before get<T>. A float inside the range
+// is truncated toward zero, as nlohmann does.
+template <class T>
+const char* integer_out_of_range(const nlohmann::json& json) {
+  using Limits = std::numeric_limits<T>;
+  if (json.is_number_float()) {
+    const double value = json.get_ref<const nlohmann::json::number_float_t&>();
+    const double high = std::ldexp(1.0, Limits::digits);  // 2^63 for int64_t, 2^64 for uint64_t
+    const double low = Limits::is_signed ? -high : 0.0;
+    const bool fits = value < high && (value > low - 1.0 || value == low);
+    return fits ? nullptr : "a number outside the integer type's range";
+  }
+  if (json.is_number_unsigned()) {
+    const auto value = json.get_ref<const nlohmann::json::number_unsigned_t&>();
+    return value <= static_cast<std::make_unsigned_t<T>>(Limits::max()) ? nullptr
+                                                                        : "a number outside the integer type's range";
+  }
+  if (json.is_number_integer()) {
+    const auto value = json.get_ref<const nlohmann::json::number_integer_t&>();
+    return std::in_range<T>(value) ? nullptr : "a number outside the integer type's range";
+  }
+  return nullptr;  // not a number: nlohmann's own type check reports it
+}
+
+template <class T>
+concept JsonSequence = requires { typename T::value_type; } && std::ranges::range<T> &&
+                       !std::is_convertible_v<T, std::string_view>;
+
+// Walks `json` along the shape of T (integers, std::optional, sequences, maps, std::array) and
+// returns the first reason it cannot become a T without undefined behaviour, or nullptr. User
+// types converted by their own from_json are not walked: nlohmann's get_to inside them behaves
+// as nlohmann documents.
+template <class T>
+const char* json_range_problem(const nlohmann::json& json) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return integer_out_of_range<T>(json);
+  } else if constexpr (is_optional_v<T>) {
+    return json.is_null() ? nullptr : json_range_problem<typename T::value_type>(json);
+  } else if constexpr (requires { typename T::mapped_type; } && JsonSequence<T>) {
+    if (!json.is_object() && !json.is_array()) return nullptr;
+    for (const auto& element : json) {
+      // A map serializes as an object when its key is a string, otherwise as [key, value] pairs.
+      const nlohmann::json& value = json.is_object() ? element
+                                    : element.is_array() && element.size() == 2 ? element[1]
+                                                                                 : element;
+      if (const char* problem = json_range_problem<typename T::mapped_type>(value)) return problem;
+      if (json.is_array() && element.is_array() && element.size() == 2) {
+        if (const char* problem = json_range_problem<typename T::key_type>(element[0])) return problem;
+      }
+    }
+    return nullptr;
+  } else if constexpr (JsonSequence<T> && !std::is_same_v<T, nlohmann::json>) {
+    if (!json.is_array()) return nullptr;
+    for (const auto& element : json) {
+      if (const char* problem = json_range_problem<std::remove_cv_t<typename T::value_type>>(element)) return problem;
+    }
+    return nullptr;
+  } else {
+    return nullptr;
+  }
+}
 
 }  // namespace detail
 
@@ -158,6 +226,9 @@ struct PayloadConverter {
       if constexpr (std::is_same_v<T, nlohmann::json>) {
         return json;
       } else {
+        if (const char* problem = detail::json_range_problem<T>(json)) {
+          detail::throw_json_mismatch(payload, detail::type_name<T>(), problem);
+        }
         try {
           return json.get<T>();
         } catch (const nlohmann::json::exception& e) {

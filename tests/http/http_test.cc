@@ -168,7 +168,9 @@ class HttpTest : public ::testing::Test {
                    !test::check_response(openapi_, method, route_path, r.status, r.content_type, r.raw).empty() &&
                    test::check_response(openapi_, method, route_path, r.status, r.content_type, r.raw)[0].find("no operation") !=
                        std::string::npos;
-    if (outside) EXPECT_EQ(r.content_type, "application/problem+json") << method << " " << path;
+    if (outside) {
+      EXPECT_EQ(r.content_type, "application/problem+json") << method << " " << path;
+    }
     if (method != "OPTIONS" && !openapi_.is_null() && !outside) {
       for (const auto& problem : test::check_response(openapi_, method, route_path, r.status, r.content_type, r.raw))
         ADD_FAILURE() << "OpenAPI conformance: " << problem;

@@ -436,7 +436,9 @@ TEST_F(HttpSecurityWorkflows, LocationHeaderEncodesTheWorkflowId) {
   ASSERT_EQ(odd.status, 201) << odd.body;
   EXPECT_EQ(odd.header("Location"), "/workflows/odd%20id%2F..%2F%3Fx%3D1%23%25");
   Response crlf = start("Visible", {{"workflow_id", "crlf\r\nSet-Cookie: a=b"}});
-  if (crlf.status == 201) EXPECT_EQ(crlf.header("Location"), "/workflows/crlf%0D%0ASet-Cookie%3A%20a%3Db");
+  if (crlf.status == 201) {
+    EXPECT_EQ(crlf.header("Location"), "/workflows/crlf%0D%0ASet-Cookie%3A%20a%3Db");
+  }
 }
 
 // Deeply nested JSON fits in a body limit but not on a stack: serializing it (arguments

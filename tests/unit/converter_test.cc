@@ -165,6 +165,37 @@ TEST(PayloadConverter, MismatchesNameTheEncodingAndTheType) {
   EXPECT_THROW(from_payload<int>(json_payload("{not json")), PayloadConversionError);
 }
 
+TEST(PayloadConverter, NumbersOutsideAnIntegerTypesRangeAreConversionErrors) {
+  // A float beyond the range would be undefined behaviour in nlohmann's cast; a too-large
+  // integer would wrap silently.
+  EXPECT_THROW(from_payload<int64_t>(json_payload("1e308")), PayloadConversionError);
+  EXPECT_THROW(from_payload<int64_t>(json_payload("-1e19")), PayloadConversionError);
+  EXPECT_THROW(from_payload<int64_t>(json_payload("9223372036854775808")), PayloadConversionError);
+  EXPECT_THROW(from_payload<int32_t>(json_payload("3000000000")), PayloadConversionError);
+  EXPECT_THROW(from_payload<uint8_t>(json_payload("256")), PayloadConversionError);
+  EXPECT_THROW(from_payload<uint32_t>(json_payload("-1")), PayloadConversionError);
+  EXPECT_THROW(from_payload<std::optional<int64_t>>(json_payload("1e308")), PayloadConversionError);
+  EXPECT_THROW(from_payload<std::vector<int64_t>>(json_payload("[1, 2, 1e300]")), PayloadConversionError);
+  EXPECT_THROW((from_payload<std::map<std::string, int>>(json_payload(R"({"a": 1, "b": 1e20})"))), PayloadConversionError);
+  EXPECT_THROW((from_payload<std::map<int, std::string>>(json_payload(R"([[1e20, "x"]])"))), PayloadConversionError);
+  EXPECT_THROW(from_payload<std::vector<std::vector<int16_t>>>(json_payload("[[1], [40000]]")), PayloadConversionError);
+  try {
+    from_payload<int64_t>(json_payload("1e308"));
+  } catch (const PayloadConversionError& e) {
+    EXPECT_NE(std::string(e.what()).find("outside the integer type's range"), std::string::npos) << e.what();
+  }
+
+  // The edges of each range, and floats inside it (truncated toward zero, as nlohmann does).
+  EXPECT_EQ(from_payload<int64_t>(json_payload("-9223372036854775808")), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(from_payload<int64_t>(json_payload("-9.223372036854775808e18")), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(from_payload<uint64_t>(json_payload("18446744073709551615")), std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(from_payload<int32_t>(json_payload("-2147483648.5")), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(from_payload<uint8_t>(json_payload("-0.5")), 0);
+  EXPECT_EQ(from_payload<int64_t>(json_payload("1.9")), 1);
+  EXPECT_EQ(from_payload<double>(json_payload("1e308")), 1e308);
+  EXPECT_EQ((from_payload<std::map<std::string, int>>(json_payload(R"({"a": 1})"))), (std::map<std::string, int>{{"a", 1}}));
+}
+
 TEST(PayloadConverter, ToPayloadsKeepsArgumentOrder) {
   auto args = to_payloads(std::string("a"), 2, std::monostate{});
   ASSERT_EQ(args.size(), 3u);
