@@ -30,11 +30,12 @@
 // Code may catch that to clean up, in a shielded scope if the cleanup must await. If
 // CanceledError escapes `run` after a cancellation request, the workflow ends as Canceled.
 //
-// g++ 12 rules (measured under ASan; docs/architecture.md, "Workflow code and g++ 12"): g++ 12
-// destroys some temporaries of a `co_await` full-expression twice. In the statement that
-// co_awaits, do not build options with designated initializers (name them, or name the handle
-// as above), an aggregate argument, or a lambda with a capture that has a destructor
-// (`[this]`, `[&]` are fine); never co_await in both arms of `?:`. clang has none of these bugs.
+// g++ 12 (docs/architecture.md, "Workflow code and g++ 12") destroys some temporaries of a
+// `co_await` full-expression twice: options written inline with designated initializers, an
+// aggregate argument, a lambda whose captures have destructors. There those forms are compile
+// errors that say how to write them (stead/workflow_gcc12_guard.h): name the options, or the
+// handle as above. Never co_await in both arms of `?:` (g++ 12 reads freed memory; no guard
+// can see it). clang and g++ 13 accept every form.
 #pragma once
 
 #include <chrono>
@@ -57,6 +58,7 @@
 #include "stead/payload_converter.h"
 #include "stead/search_attributes.h"
 #include "stead/task.h"
+#include "stead/workflow_gcc12_guard.h"
 #include "stead/workflow_info.h"
 
 namespace stead {
@@ -153,26 +155,54 @@ class [[nodiscard]] ActivityHandle {
   detail::OperationPtr op_;
 };
 
-// Schedules activity `activity_type` with `args`; co_await the handle for its R result.
-// Throws std::invalid_argument (a workflow task failure, i.e. a bug to fix) when neither
-// start_to_close_timeout nor schedule_to_close_timeout is set. The awaited result throws
-// ActivityError (cause: ApplicationError, TimeoutError, CanceledError, ...) when the
-// activity failed for good.
+namespace detail {
+// The bodies of the public overloads below; `options_temporary` says which overload the
+// caller's options chose (see stead/workflow_gcc12_guard.h).
+template <class R, bool options_temporary, class... Args>
+auto start_activity_guarded(std::string_view activity_type, const ActivityOptions& options, Args&&... args) {
+  return guard_temporaries<options_temporary || any_miscompiled_temporary_v<Args...>>(
+      ActivityHandle<R>(start_activity(activity_type, options, stead::to_payloads(args...))));
+}
+template <class R, bool options_temporary, class... Args>
+auto start_local_activity_guarded(std::string_view activity_type, const LocalActivityOptions& options,
+                                  Args&&... args) {
+  return guard_temporaries<options_temporary || any_miscompiled_temporary_v<Args...>>(
+      ActivityHandle<R>(start_local_activity(activity_type, options, stead::to_payloads(args...))));
+}
+}  // namespace detail
+
+// Schedules activity `activity_type` with `args`; co_await the handle (an ActivityHandle<R>)
+// for its R result. Throws std::invalid_argument (a workflow task failure, i.e. a bug to fix)
+// when neither start_to_close_timeout nor schedule_to_close_timeout is set. The awaited result
+// throws ActivityError (cause: ApplicationError, TimeoutError, CanceledError, ...) when the
+// activity failed for good. Two overloads each: options built in the call are seen by the g++ 12
+// guard.
 template <class R = void, class... Args>
-ActivityHandle<R> start_activity(std::string_view activity_type, const ActivityOptions& options, const Args&... args) {
-  return ActivityHandle<R>(detail::start_activity(activity_type, options, stead::to_payloads(args...)));
+auto start_activity(std::string_view activity_type, const ActivityOptions& options, Args&&... args) {
+  return detail::start_activity_guarded<R, false>(activity_type, options, std::forward<Args>(args)...);
 }
 template <class R = void, class... Args>
-ActivityHandle<R> execute_activity(std::string_view activity_type, const ActivityOptions& options, const Args&... args) {
-  return start_activity<R>(activity_type, options, args...);
+auto start_activity(std::string_view activity_type, ActivityOptions&& options, Args&&... args) {
+  return detail::start_activity_guarded<R, true>(activity_type, options, std::forward<Args>(args)...);
+}
+template <class R = void, class... Args>
+auto execute_activity(std::string_view activity_type, const ActivityOptions& options, Args&&... args) {
+  return detail::start_activity_guarded<R, false>(activity_type, options, std::forward<Args>(args)...);
+}
+template <class R = void, class... Args>
+auto execute_activity(std::string_view activity_type, ActivityOptions&& options, Args&&... args) {
+  return detail::start_activity_guarded<R, true>(activity_type, options, std::forward<Args>(args)...);
 }
 
 // Runs activity `activity_type` (registered on this worker) as a local activity; see
 // LocalActivityOptions. The awaited result throws ActivityError like execute_activity.
 template <class R = void, class... Args>
-ActivityHandle<R> execute_local_activity(std::string_view activity_type, const LocalActivityOptions& options,
-                                         const Args&... args) {
-  return ActivityHandle<R>(detail::start_local_activity(activity_type, options, stead::to_payloads(args...)));
+auto execute_local_activity(std::string_view activity_type, const LocalActivityOptions& options, Args&&... args) {
+  return detail::start_local_activity_guarded<R, false>(activity_type, options, std::forward<Args>(args)...);
+}
+template <class R = void, class... Args>
+auto execute_local_activity(std::string_view activity_type, LocalActivityOptions&& options, Args&&... args) {
+  return detail::start_local_activity_guarded<R, true>(activity_type, options, std::forward<Args>(args)...);
 }
 
 // A durable timer: completes after `duration` of workflow time (survives worker restarts).
@@ -190,6 +220,19 @@ inline Task<void> wait_condition(std::function<bool()> predicate) {
 inline Task<bool> wait_condition(std::function<bool()> predicate, std::chrono::nanoseconds timeout) {
   return detail::wait_condition(std::move(predicate), timeout);
 }
+// Any other callable (a lambda): as above, seen by the g++ 12 guard.
+template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, std::function<bool()>> && std::is_invocable_r_v<bool, F&>)
+auto wait_condition(F&& predicate) {
+  return detail::guard_temporaries<detail::is_miscompiled_callable_v<F>>(
+      detail::wait_condition(std::function<bool()>(std::forward<F>(predicate))));
+}
+template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, std::function<bool()>> && std::is_invocable_r_v<bool, F&>)
+auto wait_condition(F&& predicate, std::chrono::nanoseconds timeout) {
+  return detail::guard_temporaries<detail::is_miscompiled_callable_v<F>>(
+      detail::wait_condition(std::function<bool()>(std::forward<F>(predicate)), timeout));
+}
 
 // A started child workflow.
 template <class R>
@@ -205,9 +248,9 @@ class ChildWorkflowHandle {
   void cancel() const { detail::operation_cancel(*result_); }
   // Signals the child.
   template <class... Args>
-  OperationAwaiter<void> signal(std::string signal_name, const Args&... args) const {
-    return OperationAwaiter<void>(
-        detail::signal_external_workflow(id_, "", std::move(signal_name), stead::to_payloads(args...), true));
+  auto signal(std::string signal_name, Args&&... args) const {
+    return detail::guard_temporaries<detail::any_miscompiled_temporary_v<Args...>>(OperationAwaiter<void>(
+        detail::signal_external_workflow(id_, "", std::move(signal_name), stead::to_payloads(args...), true)));
   }
 
  private:
@@ -215,32 +258,58 @@ class ChildWorkflowHandle {
   detail::OperationPtr result_;
 };
 
-// Starts a child workflow and waits until the server has started it. Throws
-// ChildWorkflowError whose cause says why it could not start (e.g. the id is in use).
-template <class R = void, class... Args>
-Task<ChildWorkflowHandle<R>> start_child_workflow(std::string workflow_type, ChildWorkflowOptions options,
-                                                  Args... args) {
-  detail::ChildOperations ops = detail::start_child_workflow(workflow_type, options, stead::to_payloads(args...));
+namespace detail {
+// Coroutines that own copies of everything they use; started when first awaited.
+template <class R>
+Task<ChildWorkflowHandle<R>> start_child_workflow_task(std::string workflow_type, ChildWorkflowOptions options,
+                                                       std::vector<Payload> args) {
+  ChildOperations ops = start_child_workflow(workflow_type, options, std::move(args));
   OperationAwaiter<std::string> started(ops.started);
   std::string run_id = co_await started;
   co_return ChildWorkflowHandle<R>(std::move(ops.workflow_id), std::move(run_id), std::move(ops.result));
 }
-// Starts a child workflow and waits for its result.
-template <class R = void, class... Args>
-Task<R> execute_child_workflow(std::string workflow_type, ChildWorkflowOptions options, Args... args) {
-  detail::ChildOperations ops = detail::start_child_workflow(workflow_type, options, stead::to_payloads(args...));
+template <class R>
+Task<R> execute_child_workflow_task(std::string workflow_type, ChildWorkflowOptions options,
+                                    std::vector<Payload> args) {
+  ChildOperations ops = start_child_workflow(workflow_type, options, std::move(args));
   OperationAwaiter<R> result(ops.result);
   co_return co_await result;
+}
+}  // namespace detail
+
+// Starts a child workflow and waits until the server has started it (a Task of
+// ChildWorkflowHandle<R>). Throws ChildWorkflowError whose cause says why it could not start
+// (e.g. the id is in use). Arguments are converted at the call.
+template <class R = void, class... Args>
+auto start_child_workflow(std::string workflow_type, const ChildWorkflowOptions& options, Args&&... args) {
+  return detail::guard_temporaries<detail::any_miscompiled_temporary_v<Args...>>(
+      detail::start_child_workflow_task<R>(std::move(workflow_type), options, stead::to_payloads(args...)));
+}
+template <class R = void, class... Args>
+auto start_child_workflow(std::string workflow_type, ChildWorkflowOptions&& options, Args&&... args) {
+  return detail::guard_temporaries<true>(
+      detail::start_child_workflow_task<R>(std::move(workflow_type), std::move(options), stead::to_payloads(args...)));
+}
+// Starts a child workflow and waits for its result (a Task<R>).
+template <class R = void, class... Args>
+auto execute_child_workflow(std::string workflow_type, const ChildWorkflowOptions& options, Args&&... args) {
+  return detail::guard_temporaries<detail::any_miscompiled_temporary_v<Args...>>(
+      detail::execute_child_workflow_task<R>(std::move(workflow_type), options, stead::to_payloads(args...)));
+}
+template <class R = void, class... Args>
+auto execute_child_workflow(std::string workflow_type, ChildWorkflowOptions&& options, Args&&... args) {
+  return detail::guard_temporaries<true>(
+      detail::execute_child_workflow_task<R>(std::move(workflow_type), std::move(options), stead::to_payloads(args...)));
 }
 
 // Signals another workflow (run_id "" = its current run). Throws ApplicationError when the
 // workflow does not exist.
 template <class... Args>
-OperationAwaiter<void> signal_external_workflow(std::string workflow_id, std::string run_id, std::string signal_name,
-                                                const Args&... args) {
-  return OperationAwaiter<void>(detail::signal_external_workflow(std::move(workflow_id), std::move(run_id),
-                                                                 std::move(signal_name), stead::to_payloads(args...),
-                                                                 false));
+auto signal_external_workflow(std::string workflow_id, std::string run_id, std::string signal_name, Args&&... args) {
+  return detail::guard_temporaries<detail::any_miscompiled_temporary_v<Args...>>(
+      OperationAwaiter<void>(detail::signal_external_workflow(std::move(workflow_id), std::move(run_id),
+                                                              std::move(signal_name), stead::to_payloads(args...),
+                                                              false)));
 }
 // Requests cancellation of another workflow.
 inline OperationAwaiter<void> cancel_external_workflow(std::string workflow_id, std::string run_id = "") {
