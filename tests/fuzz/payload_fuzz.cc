@@ -8,6 +8,7 @@
 // Checks, for every input, beyond "does not crash, hang or trip a sanitizer":
 // - decoding either succeeds or throws PayloadConversionError, never anything else;
 // - what decodes as JSON re-encodes and decodes to the same value;
+// - a JSON integer that decodes as int64_t has the same value (out of range is an error);
 // - a failure converts to a FailureError whose cause chain ends.
 //
 // Built with -fsanitize=fuzzer when STEAD_FUZZ=ON (scripts/fuzz), otherwise linked with
@@ -65,7 +66,12 @@ void fuzz_payload(const stead::Payload& payload) {
   std::string text;
   try_decode(payload, &text);
   int64_t number = 0;
-  try_decode(payload, &number);
+  if (try_decode(payload, &number) && (json.is_number_integer() || json.is_number_unsigned())) {
+    // Compared as text: nlohmann's == wraps an unsigned to signed just as a bad decode would.
+    FUZZ_CHECK(json.dump() == std::to_string(number), json.dump());
+  }
+  std::vector<int64_t> numbers;
+  try_decode(payload, &numbers);
   double real = 0;
   try_decode(payload, &real);
   bool flag = false;
