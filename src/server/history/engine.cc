@@ -191,6 +191,7 @@ Status Engine::find_run(WorkflowEntry& entry, const std::string& ns, const std::
     *out = it->second.get();
     return Status::Ok();
   }
+  if (deletion_pending({ns, workflow_id, id})) return Status::NotFound("workflow not found for ID: " + workflow_id);
   persistence::ExecutionRow row;
   bool found = false;
   STEAD_RETURN_IF_ERROR(store_.load_execution({ns, workflow_id, id}, &row, &found));

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -323,6 +324,13 @@ class Engine {
 
   std::mutex entries_mu_;
   std::unordered_map<std::string, std::shared_ptr<WorkflowEntry>> entries_;  // guarded by entries_mu_
+  // Runs whose deletion (retention) is queued but not yet committed: find_run must not load
+  // them from the store again (a timer of the run firing meanwhile would, and the run would
+  // outlive its deletion in memory). Keys: namespace, workflow id, run id joined by NULs; a
+  // leaf lock.
+  std::mutex deleting_mu_;
+  std::set<std::string> deleting_runs_;  // guarded by deleting_mu_
+  bool deletion_pending(const persistence::RunKey& key);
 
   std::mutex sticky_mu_;
   std::unordered_map<std::string, bool> released_sticky_queues_;  // guarded by sticky_mu_

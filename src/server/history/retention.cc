@@ -16,6 +16,18 @@ static bool evictable(const Run& run) {
          run.admitted_updates.empty() && run.buffered_query_ids.empty() && run.attached_query_ids.empty();
 }
 
+namespace {
+// The key of a run in Engine::deleting_runs_.
+std::string run_key_string(const persistence::RunKey& key) {
+  std::string out = key.ns;
+  out.push_back('\0');
+  out += key.workflow_id;
+  out.push_back('\0');
+  out += key.run_id;
+  return out;
+}
+}  // namespace
+
 void Engine::sweep() {
   // 1. Retention: delete closed runs whose close is older than their namespace's retention.
   for (const auto& record : list_namespaces()) {
@@ -29,6 +41,7 @@ void Engine::sweep() {
       STEAD_LOG(kWarn) << "retention sweep of namespace " << record.name() << " failed: " << s.ToString();
       continue;
     }
+    size_t deleted = 0;
     for (const auto& row : rows) {
       auto entry = entry_for(row.key.ns, row.key.workflow_id);
       std::lock_guard lock(entry->mu);
@@ -38,14 +51,22 @@ void Engine::sweep() {
         entry->runs.erase(it);
       }
       if (entry->current_run_id == row.key.run_id) entry->current_run_id.clear();
+      const std::string pending = run_key_string(row.key);
+      {
+        std::lock_guard deleting(deleting_mu_);
+        deleting_runs_.insert(pending);
+      }
+      ++deleted;
       persistence::WriteBatch batch;
       batch.deleted_runs.push_back(row.key);
       // Queued under the entry lock, like every other change of this workflow id.
-      store_.commit(std::move(batch), [key = row.key](const Status& st) {
+      store_.commit(std::move(batch), [this, key = row.key, pending](const Status& st) {
         if (!st.ok()) STEAD_LOG(kWarn) << "retention: deleting " << key.workflow_id << " failed: " << st.ToString();
+        std::lock_guard deleting(deleting_mu_);
+        deleting_runs_.erase(pending);
       });
     }
-    if (!rows.empty()) STEAD_LOG(kInfo) << "retention: deleted " << rows.size() << " closed runs of " << record.name();
+    if (deleted > 0) STEAD_LOG(kInfo) << "retention: deleting " << deleted << " closed runs of " << record.name();
   }
 
   // 2. Memory: closed runs reload from the store when asked for; open ones stay.
@@ -69,6 +90,11 @@ void Engine::sweep() {
     std::lock_guard entry_lock(it->second->mu);
     if (it->second->runs.empty()) entries_.erase(it);
   }
+}
+
+bool Engine::deletion_pending(const persistence::RunKey& key) {
+  std::lock_guard deleting(deleting_mu_);
+  return !deleting_runs_.empty() && deleting_runs_.count(run_key_string(key)) > 0;
 }
 
 void Engine::schedule_sweep() {
