@@ -13,16 +13,15 @@
 // Thread safety: every method may be called concurrently.
 #pragma once
 
-#include <map>
-#include <tuple>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <vector>
 
 namespace stead::http {
 
 class Metrics {
  public:
+  Metrics();
+  ~Metrics();
   void observe_request(const std::string& method, const std::string& route, int status, double seconds);
   void count_workflow_start(const std::string& workflow_type);
   void add_in_flight(int delta);
@@ -30,17 +29,8 @@ class Metrics {
   std::string prometheus_text() const;
 
  private:
-  struct Histogram {
-    std::vector<double> bucket_counts;  // cumulative at render time; per-bucket here
-    double sum = 0;
-    long count = 0;
-  };
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, long> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> durations_;
-  std::map<std::string, long> workflow_starts_;
-  std::map<std::pair<std::string, int>, long> errors_;
-  long in_flight_ = 0;
+  struct Impl;  // the families, in Stead's Prometheus registry (src/common/prometheus.h)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace stead::http

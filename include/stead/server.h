@@ -59,7 +59,8 @@ struct ServerOptions {
   std::vector<std::pair<std::string, std::string>> dynamic_config{};
   // Set: serve TLS only (plaintext clients fail the handshake). Unset: plaintext only, which
   // is a warning when `ip` is not a loopback address (the port has no authentication).
-  std::optional<ServerTlsOptions> tls{};  // Time skipping (`stead server start-test`): the server runs on a virtual clock that jumps
+  std::optional<ServerTlsOptions> tls{};
+  // Time skipping (`stead server start-test`): the server runs on a virtual clock that jumps
   // to the next deadline (timer, timeout, retry backoff, start delay) whenever time skipping
   // is unlocked and no workflow or activity task is outstanding, and serves Temporal's
   // TestService (LockTimeSkipping, UnlockTimeSkipping, UnlockTimeSkippingWithSleep, Sleep,
@@ -92,6 +93,13 @@ class Server {
   // A channel to this server inside this process (no socket): pass it as
   // ClientOptions::channel. Valid until shutdown(); calls after that fail with UNAVAILABLE.
   std::shared_ptr<grpc::Channel> in_process_channel() const;
+  // The server's metrics in Prometheus' text format 0.0.4 (what `stead server start-dev
+  // --metrics-port` serves at /metrics; serve it from your own endpoint when embedding):
+  //   stead_rpc_requests_total{method,code}   counter, gRPC calls answered
+  //   stead_rpc_duration_seconds{method}      histogram, arrival to answer (long polls included)
+  //   stead_long_polls_waiting{namespace,method}  gauge, long polls held now
+  // A method appears once it has been called. Thread-safe.
+  std::string metrics_text() const;
 
   // The server's time: the wall clock, or the virtual clock under time skipping.
   std::chrono::system_clock::time_point current_time() const;

@@ -1,7 +1,7 @@
 // The `stead` command line.
 //
 //   stead server start-dev [--port 7233] [--ip 127.0.0.1] [--namespace NS]... [--db-filename F]
-//                          [--headless] [--ui-port N] [--log-format pretty|json]
+//                          [--headless] [--ui-port N] [--metrics-port N] [--log-format pretty|json]
 //                          [--log-level debug|info|warn|error] [--dynamic-config-value K=V]...
 //                          [--tls-cert-path F --tls-key-path F [--tls-ca-path F]]
 //
@@ -20,13 +20,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/metrics_endpoint.h"
 #include "common/log.h"
 #include "server/dynamic_config.h"
 #include "stead/server.h"
 
 namespace {
 
-int run_dev_server(const stead::ServerOptions& options) {
+// `metrics_port` 0: no metrics endpoint.
+int run_dev_server(const stead::ServerOptions& options, int metrics_port) {
   // Block the stop signals in every thread; this one waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -42,6 +44,16 @@ int run_dev_server(const stead::ServerOptions& options) {
     return 1;
   }
   // server->warnings() were logged by Server::start.
+  std::unique_ptr<stead::cli::MetricsEndpoint> metrics;
+  if (metrics_port != 0) {
+    try {
+      metrics = stead::cli::MetricsEndpoint::start(options.ip, metrics_port,
+                                                   [s = server.get()] { return s->metrics_text(); });
+    } catch (const std::exception& e) {
+      std::cerr << "stead: " << e.what() << "\n";
+      return 1;
+    }
+  }
 
   std::string names;
   for (const auto& ns : server->namespaces()) names += (names.empty() ? "" : ", ") + ns;
@@ -52,6 +64,7 @@ int run_dev_server(const stead::ServerOptions& options) {
               : server->requires_client_cert() ? " (TLS, client certificates required)"
                                                : " (TLS)");
   std::printf("  Namespaces:  %s\n", names.c_str());
+  if (metrics) std::printf("  Metrics:     http://%s:%d/metrics\n", options.ip.c_str(), metrics->port());
   if (server->in_memory()) {
     std::printf("  Persistence: in-memory SQLite (state is lost at exit; use --db-filename to keep it)\n");
   } else {
@@ -62,6 +75,7 @@ int run_dev_server(const stead::ServerOptions& options) {
   int sig = 0;
   sigwait(&signals, &sig);
   STEAD_LOG(kInfo) << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down";
+  metrics.reset();
   server->shutdown();
   return 0;
 }
@@ -116,8 +130,9 @@ int main(int argc, char** argv) {
   start_dev->add_option("--ui-asset-path", ui_asset_path, "Web UI assets (not served yet)");
   start_dev->add_option("--ui-codec-endpoint", ui_codec_endpoint, "Web UI codec endpoint (not served yet)");
   start_dev->add_option("--ui-public-path", ui_public_path, "Web UI public path (not served yet)");
-  start_dev->add_option("--http-port", http_port, "Port for the HTTP API (not served yet)");
-  start_dev->add_option("--metrics-port", metrics_port, "Port for metrics (not served yet)");
+  start_dev->add_option("--http-port", http_port, "Port for the HTTP API (not served yet; ignored with a warning)");
+  start_dev->add_option("--metrics-port", metrics_port, "Serve Prometheus metrics at http://IP:PORT/metrics (default: off)")
+      ->check(CLI::Range(1, 65535));
   start_dev->add_option("--log-config", log_config, "Accepted for compatibility");
   start_dev->add_option("--sqlite-pragma", sqlite_pragmas, "Accepted for compatibility (Stead sets its own pragmas)");
 
@@ -180,11 +195,12 @@ int main(int argc, char** argv) {
     options.tls = tls;
   }
   if (ui_port && !headless) STEAD_LOG(kWarn) << "the Web UI is not served yet; --ui-port ignored";
+  if (http_port) STEAD_LOG(kWarn) << "the HTTP API is not served yet; --http-port ignored";
 
   if (*start_test) {
     options.time_skipping = true;
-    return run_dev_server(options);
+    return run_dev_server(options, 0);
   }
-  if (*start_dev) return run_dev_server(options);
+  if (*start_dev) return run_dev_server(options, metrics_port);
   return 0;
 }

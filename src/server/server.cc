@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "common/log.h"
+#include "common/prometheus.h"
 #include "server/dynamic_config.h"
 #include "server/frontend/operator_service.h"
 #include "server/frontend/rpc_router.h"
@@ -175,7 +176,9 @@ struct Server::Impl {
   std::unique_ptr<server::timers::TimerQueue> real_timers;
   std::unique_ptr<server::matching::Matching> matching;
   std::unique_ptr<server::history::Engine> engine;
-  server::frontend::RpcRouter router;
+  // Before the router and services, which record into it, and outlived by nothing that does.
+  prometheus::Registry metrics;
+  server::frontend::RpcRouter router{&metrics};
   std::unique_ptr<server::frontend::WorkflowService> workflow_service;
   std::unique_ptr<server::frontend::OperatorService> operator_service;
   std::unique_ptr<server::frontend::TestService> test_service;
@@ -257,6 +260,14 @@ std::unique_ptr<Server> Server::start(const ServerOptions& options) {
   impl->workflow_service =
       std::make_unique<server::frontend::WorkflowService>(*impl->engine, *impl->matching, server_version());
   impl->workflow_service->register_routes(impl->router);
+  impl->metrics.gauge_callback(
+      "stead_long_polls_waiting", "Long polls held now (task queue polls, history waits, queries, updates).",
+      {"namespace", "method"}, [service = impl->workflow_service.get()] {
+        std::vector<prometheus::Sample> samples;
+        for (const auto& usage : service->long_polls().usage())
+          samples.push_back({{usage.ns, usage.method}, static_cast<double>(usage.in_use)});
+        return samples;
+      });
   impl->operator_service = std::make_unique<server::frontend::OperatorService>(*impl->engine);
   impl->operator_service->register_routes(impl->router);
   if (skipping_clock) {
@@ -307,6 +318,8 @@ void Server::unlock_time_skipping() const {
 }
 
 int Server::time_skipping_locks() const { return impl_->skipping_clock ? impl_->skipping_clock->locks() : 0; }
+
+std::string Server::metrics_text() const { return impl_->metrics.text(); }
 
 std::shared_ptr<grpc::Channel> Server::in_process_channel() const {
   grpc::ChannelArguments args;

@@ -36,4 +36,14 @@ int LongPollLimiter::in_use(const std::string& ns, const std::string& method) co
   return it == counts_->in_use.end() ? 0 : it->second;
 }
 
+std::vector<LongPollLimiter::Usage> LongPollLimiter::usage() const {
+  std::vector<Usage> out;
+  std::lock_guard lock(counts_->mu);
+  for (const auto& [key, n] : counts_->in_use) {
+    const size_t slash = key.rfind('/');  // method names have no '/'
+    out.push_back({key.substr(0, slash), key.substr(slash + 1), n});
+  }
+  return out;
+}
+
 }  // namespace stead::server::frontend

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/status.h"
 
@@ -32,6 +33,13 @@ class LongPollLimiter {
 
   // Slots held now for (ns, method); for tests.
   int in_use(const std::string& ns, const std::string& method) const;
+
+  struct Usage {
+    std::string ns, method;
+    int in_use = 0;
+  };
+  // Every (ns, method) holding slots now, with their number (the metrics gauge).
+  std::vector<Usage> usage() const;
 
  private:
   struct Counts {

@@ -44,7 +44,8 @@ grpc::Status to_grpc_status(const Status& status) {
 class UnaryCall final : public grpc::ServerGenericBidiReactor {
  public:
   UnaryCall(grpc::GenericCallbackServerContext* ctx, const RpcRouter& router)
-      : ctx_(ctx), router_(router), state_(std::make_shared<CallState>(this)) {
+      : ctx_(ctx), router_(router), state_(std::make_shared<CallState>(this)),
+        metrics_(router.method_metrics(ctx->method())), started_(std::chrono::steady_clock::now()) {
     StartRead(&request_);
   }
 
@@ -79,15 +80,27 @@ class UnaryCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void write_and_finish(grpc::ByteBuffer buffer) {
+    record(grpc::StatusCode::OK);
     response_ = std::move(buffer);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
   }
-  void finish(const grpc::Status& status) { Finish(status); }
+  void finish(const grpc::Status& status) {
+    record(status.error_code());
+    Finish(status);
+  }
 
  private:
+  void record(grpc::StatusCode code) {
+    if (!metrics_) return;
+    router_.record(*metrics_, static_cast<int>(code),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  }
+
   grpc::GenericCallbackServerContext* ctx_;
   const RpcRouter& router_;
   std::shared_ptr<CallState> state_;
+  const RpcRouter::MethodMetrics* metrics_;  // null without a registry
+  std::chrono::steady_clock::time_point started_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -155,8 +168,60 @@ class RpcRouter::Service final : public grpc::CallbackGenericService {
   const RpcRouter& router_;
 };
 
-RpcRouter::RpcRouter() : service_(std::make_unique<Service>(*this)) {}
+RpcRouter::RpcRouter(prometheus::Registry* metrics) : metrics_(metrics), service_(std::make_unique<Service>(*this)) {
+  if (!metrics_) return;
+  requests_ = &metrics_->counter("stead_rpc_requests_total", "gRPC calls answered, by method and status code.",
+                                 {"method", "code"});
+  durations_ = &metrics_->histogram("stead_rpc_duration_seconds",
+                                    "Time from a gRPC call's arrival to its answer (long polls included).",
+                                    {"method"}, prometheus::default_seconds_buckets());
+}
 RpcRouter::~RpcRouter() = default;
+
+namespace {
+// grpc::StatusCode names, as gRPC spells them.
+constexpr const char* kCodeNames[] = {"OK",
+                                      "CANCELLED",
+                                      "UNKNOWN",
+                                      "INVALID_ARGUMENT",
+                                      "DEADLINE_EXCEEDED",
+                                      "NOT_FOUND",
+                                      "ALREADY_EXISTS",
+                                      "PERMISSION_DENIED",
+                                      "RESOURCE_EXHAUSTED",
+                                      "FAILED_PRECONDITION",
+                                      "ABORTED",
+                                      "OUT_OF_RANGE",
+                                      "UNIMPLEMENTED",
+                                      "INTERNAL",
+                                      "UNAVAILABLE",
+                                      "DATA_LOSS",
+                                      "UNAUTHENTICATED"};
+}  // namespace
+
+void RpcRouter::record(const MethodMetrics& metrics, int code, double seconds) const {
+  if (code < 0 || code >= static_cast<int>(metrics.by_code.size())) code = static_cast<int>(grpc::StatusCode::UNKNOWN);
+  auto& slot = metrics.by_code[static_cast<size_t>(code)];
+  prometheus::Counter* counter = slot.load(std::memory_order_acquire);
+  if (!counter) {  // first call with this code: the family's lock, once; every racer gets the same series
+    counter = &requests_->with({metrics.name, kCodeNames[code]});
+    slot.store(counter, std::memory_order_release);
+  }
+  counter->inc();
+  auto& duration_slot = metrics.duration;
+  prometheus::Histogram* duration = duration_slot.load(std::memory_order_acquire);
+  if (!duration) {
+    duration = &durations_->with({metrics.name});
+    duration_slot.store(duration, std::memory_order_release);
+  }
+  duration->observe(seconds);
+}
+
+const RpcRouter::MethodMetrics* RpcRouter::method_metrics(const std::string& method) const {
+  if (!metrics_) return nullptr;
+  auto it = method_metrics_.find(method);
+  return it != method_metrics_.end() ? &it->second : &unregistered_metrics_;
+}
 
 grpc::CallbackGenericService* RpcRouter::service() { return service_.get(); }
 

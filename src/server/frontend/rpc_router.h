@@ -6,6 +6,8 @@
 // Unregistered methods answer UNIMPLEMENTED with the method's name.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -18,6 +20,7 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include "common/prometheus.h"
 #include "common/status.h"
 #include "common/time_util.h"
 
@@ -100,12 +103,16 @@ class RpcRouter {
   template <class Req, class Resp>
   using Handler = std::function<void(const CallInfo&, Req, Responder<Resp>)>;
 
-  RpcRouter();
+  // With `metrics`, every call is counted in stead_rpc_requests_total{method,code} and timed in
+  // stead_rpc_duration_seconds{method} (method: the short name, "StartWorkflowExecution";
+  // calls to methods not registered count as "unregistered").
+  explicit RpcRouter(prometheus::Registry* metrics = nullptr);
   ~RpcRouter();
 
   // Registers `handler` for "/package.Service/Method". Not thread-safe: register before serving.
   template <class Req, class Resp>
   void add(const std::string& method, Handler<Req, Resp> handler) {
+    if (metrics_) method_metrics_.try_emplace(method, method);
     routes_[method] = [handler = std::move(handler)](const CallInfo& info, grpc::ByteBuffer& buffer,
                                                       std::shared_ptr<CallState> state) {
       Req request;
@@ -124,6 +131,23 @@ class RpcRouter {
   using Route = std::function<void(const CallInfo&, grpc::ByteBuffer&, std::shared_ptr<CallState>)>;
   class Service;
 
+  // One method's series, created at its first call (so a method never called adds no lines),
+  // then reached without a lock.
+  struct MethodMetrics {
+    explicit MethodMetrics(const std::string& method) : name(method.substr(method.rfind('/') + 1)) {}
+    std::string name;  // "/pkg.Service/Name" -> "Name"
+    mutable std::atomic<prometheus::Histogram*> duration{nullptr};
+    mutable std::array<std::atomic<prometheus::Counter*>, 17> by_code{};  // indexed by grpc::StatusCode
+  };
+  const MethodMetrics* method_metrics(const std::string& method) const;
+  void record(const MethodMetrics& metrics, int code, double seconds) const;
+
+  prometheus::Registry* metrics_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  // Registered before serving, read-only after (the atomics inside excepted).
+  std::unordered_map<std::string, MethodMetrics> method_metrics_;
+  MethodMetrics unregistered_metrics_{"unregistered"};
   std::unordered_map<std::string, Route> routes_;
   std::unique_ptr<Service> service_;
 };

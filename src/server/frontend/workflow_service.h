@@ -17,6 +17,8 @@ class WorkflowService {
  public:
   WorkflowService(history::Engine& engine, matching::Matching& matching, std::string server_version);
   void register_routes(RpcRouter& router);
+  // The long polls held now, per namespace and method (the server's metrics).
+  const LongPollLimiter& long_polls() const { return long_polls_; }
 
  private:
   // Registers a handler. Before it runs, every request's ids are checked against the length
