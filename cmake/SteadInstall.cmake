@@ -208,7 +208,7 @@ if(STEAD_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
 else()
   set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS
-    "libc6, libstdc++6, libgcc-s1, libgrpc++1.51, libgrpc29, libprotobuf32, libsqlite3-0, libssl3, zlib1g, libre2-9")
+    "libc6, libstdc++6, libgcc-s1, libgrpc++1.51, libgrpc29, libprotobuf32, libsqlite3-0, libssl3, zlib1g, libre2-9, libcpp-httplib0.11")
 endif()
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME stead-dev)
